@@ -1,0 +1,5 @@
+"""The Mesa conflict model and its mechanisms."""
+
+from sim.model.model import OUTCOMES, SERIES, ConflictModel, release_mesa_caches
+
+__all__ = ["OUTCOMES", "SERIES", "ConflictModel", "release_mesa_caches"]

@@ -1,0 +1,248 @@
+"""The agents of the conflict model: military units, factions and foreign patrons.
+
+Units are Mesa ``CellAgent``s on the road network (one cell per place). A unit always occupies the cell
+of the last place it reached; while on a road it also has ``dest`` (the next place) and ``km`` (how far
+along that road it stands). Factions give their units objectives; patrons fly air assets and send
+reinforcements. All randomness comes from the model's generator.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+from mesa.discrete_space import CellAgent
+
+from sim.theatre import AirAsset, Faction, Patron, UnitSpec
+
+if TYPE_CHECKING:
+    from sim.model.model import ConflictModel
+
+__all__ = ["FactionAgent", "PatronAgent", "Unit"]
+
+
+class Unit(CellAgent):
+    """A military unit: personnel strength, quality, morale and supply, moving along roads."""
+
+    def __init__(self, model: ConflictModel, spec: UnitSpec, morale: float) -> None:
+        """Create a unit at its initial place (and road position) from theatre data."""
+        super().__init__(model)
+        th = model.theatre
+        self.key = spec.id
+        self.faction = spec.faction
+        self.role = spec.role
+        self.axis = spec.axis
+        self.strength = float(spec.strength)
+        self.quality = spec.quality
+        self.morale = morale
+        self.supply = 1.0
+        self.broken = False
+        self.home = th.index(spec.place)  # the place a defender holds
+        self.node = th.index(spec.place)
+        self.dest = th.index(spec.toward) if spec.toward is not None else -1
+        self.km = spec.km
+        self.target = self.node
+        self.cell = model.space[self.node]
+
+    # -- derived state ------------------------------------------------------------------------------
+
+    @property
+    def effectiveness(self) -> float:
+        """Combat power per person: quality x supply x (0.5 + 0.5 morale)."""
+        return self.quality * self.supply * (0.5 + 0.5 * self.morale)
+
+    @property
+    def power(self) -> float:
+        """Effective combat power."""
+        return self.strength * self.effectiveness
+
+    def contact_place(self) -> int:
+        """Index of the enemy-held place this unit is engaging, or -1."""
+        model = self.model
+        if self.broken or self.dest < 0 or model.control[self.dest] == self.faction:
+            return -1
+        remaining = model.theatre.road_km[self.node, self.dest] - self.km
+        return self.dest if remaining <= model.params.combat.engagement_km + 1e-9 else -1
+
+    # -- behaviour ----------------------------------------------------------------------------------
+
+    def move(self) -> None:
+        """Move up to a day's distance along the shortest road path toward ``target``.
+
+        A unit never enters an enemy-held place: it halts ``engagement_km`` short of it (in contact)
+        and the place changes hands only through combat.
+        """
+        model = self.model
+        th = model.theatre
+        if self.dest < 0 and self.node == self.target:
+            return
+        budget = model.params.movement.speed_km_per_day
+        if self.broken:
+            budget *= 0.5
+        while budget > 1e-9:
+            if self.dest < 0:
+                if self.node == self.target:
+                    return
+                hop = int(th.next_hop[self.node, self.target])
+                if hop < 0:
+                    return
+                self.dest, self.km = hop, 0.0
+            elif self.dest != self.target:
+                edge = th.road_km[self.node, self.dest]
+                ahead = edge - self.km + th.dist[self.dest, self.target]
+                back = self.km + th.dist[self.node, self.target]
+                if back < ahead - 1e-9:  # the target is now behind: re-route
+                    if self.km > 0:
+                        self._turn_back()
+                    else:
+                        self.dest = -1
+                    continue
+            edge = th.road_km[self.node, self.dest]
+            if model.control[self.dest] != self.faction and not self.broken:
+                halt = max(edge - model.params.combat.engagement_km, 0.0)
+                self.km = max(self.km, min(halt, self.km + budget))
+                return
+            if self.km + budget >= edge:
+                budget -= edge - self.km
+                self.arrive(self.dest)
+            else:
+                self.km += budget
+                return
+
+    def _turn_back(self) -> None:
+        """Reverse on the current road: the unit now comes from ``dest`` toward ``node``."""
+        length = self.model.theatre.road_km[self.node, self.dest]
+        self.node, self.dest = self.dest, self.node
+        self.km = length - self.km
+        self.cell = self.model.space[self.node]
+
+    def arrive(self, place: int) -> None:
+        """Enter a place (its cell) and stop on it."""
+        self.node, self.dest, self.km = place, -1, 0.0
+        self.cell = self.model.space[place]
+
+    def take_losses(self, losses: float) -> None:
+        """Remove ``losses`` personnel and lower morale by the share lost."""
+        if losses <= 0 or self.strength <= 0:
+            return
+        share = min(1.0, losses / self.strength)
+        self.strength = max(0.0, self.strength - losses)
+        self.morale = max(0.0, self.morale - self.model.params.morale.loss_sensitivity * share)
+        if self.morale < self.model.params.morale.break_threshold:
+            self.broken = True
+
+    def recover(self, assaulted: bool) -> None:
+        """Daily morale recovery unless the unit fought an assault, scaled by supply and cohesion."""
+        p = self.model.params.morale
+        if not assaulted:
+            cohesion = self.model.factions[self.faction].cohesion
+            self.morale += p.recovery_per_day * self.supply * cohesion * (1.0 - self.morale)
+        if self.broken and self.morale >= p.rally_threshold:
+            self.broken = False
+
+
+class FactionAgent(mesa.Agent):
+    """A Libyan side: assigns objectives to its units and carries coalition cohesion."""
+
+    def __init__(self, model: ConflictModel, spec: Faction) -> None:
+        """Create the faction from theatre data."""
+        super().__init__(model)
+        self.key = spec.id
+        self.spec = spec
+        self.cohesion = spec.initial_cohesion
+        th = model.theatre
+        self._axes = {k: [th.index(p) for p in v] for k, v in spec.axes.items()}
+        self._priority = [th.index(p) for p in spec.defend_priority]
+        self._bases = [th.index(p) for p in spec.supply_bases]
+
+    def units(self) -> list[Unit]:
+        """This faction's units, in creation order."""
+        return self.model.units_of[self.key]
+
+    def plan(self) -> None:
+        """Give each unit its objective for the day."""
+        model = self.model
+        control = model.control
+        threatened = [p for p in self._priority if control[p] == self.key and p in model.threatened]
+        for u in self.units():
+            if u.broken:
+                u.target = self._retreat_place(u)
+            elif u.role == "attack":
+                u.target = next((p for p in self._axes[u.axis] if control[p] != self.key), u.node)
+            elif u.role == "reserve":
+                u.target = threatened[0] if threatened else (u.node if u.dest < 0 else u.target)
+            else:  # defend
+                if control[u.home] != self.key:
+                    u.home = self._retreat_place(u)
+                u.target = u.home
+
+    def _retreat_place(self, u: Unit) -> int:
+        """Nearest held supply base by road (else the nearest held place)."""
+        model, th = self.model, self.model.theatre
+        held = [b for b in self._bases if model.control[b] == self.key]
+        if not held:
+            held = [i for i in range(len(th.place_ids)) if model.control[i] == self.key]
+        if not held:
+            return u.node
+        return min(held, key=lambda b: th.dist[u.node, b])
+
+    def update_cohesion(self, places_lost: int, casualty_share: float) -> None:
+        """Cohesion falls with lost places and the day's losses, and recovers slowly."""
+        p = self.model.params.cohesion
+        c = self.cohesion - p.loss_per_place * places_lost - p.loss_per_casualty_share * casualty_share
+        c += p.recovery_per_day * (1.0 - c)
+        self.cohesion = min(1.0, max(0.0, c))
+
+
+class PatronAgent(mesa.Agent):
+    """A foreign backer: air assets over its client's battles and reinforcements."""
+
+    def __init__(self, model: ConflictModel, spec: Patron) -> None:
+        """Create the patron from theatre data."""
+        super().__init__(model)
+        self.key = spec.id
+        self.spec = spec
+        self.client = spec.client
+        self.aircraft = [float(a.count) for a in spec.assets]
+        self.reinforcements_sent = 0.0
+        self.aircraft_lost = 0
+        th = model.theatre
+        self._bases = [th.index(a.base) for a in spec.assets]
+        self._ad = [(th.index(s.place), s.radius_km, s.strength) for s in spec.air_defence]
+
+    def step(self) -> None:
+        """Replace lost aircraft and send reinforcements to the designated unit."""
+        rng = self.model.rng
+        for i, a in enumerate(self.spec.assets):
+            if a.replacement_per_week > 0 and self.aircraft[i] < a.count:
+                self.aircraft[i] = min(a.count, self.aircraft[i] + rng.poisson(a.replacement_per_week / 7))
+        if not self.model.params.reinforcements.enabled or self.spec.reinforce_unit is None:
+            return
+        unit = self.model.unit_by_key.get(self.spec.reinforce_unit)
+        if unit is None or unit.strength <= 0:
+            return
+        arrivals = rng.poisson(self.spec.reinforcements_per_day)
+        unit.strength += arrivals
+        self.reinforcements_sent += arrivals
+
+    def sorties_over(self, place: int) -> list[tuple[int, AirAsset, float]]:
+        """(asset index, asset, sorties per contested place) of assets that can reach ``place``."""
+        model = self.model
+        out = []
+        for i, a in enumerate(self.spec.assets):
+            base = self._bases[i]
+            if model.control[base] != self.client or self.aircraft[i] <= 0:
+                continue
+            if model.theatre.air_km[base, place] > a.range_km:
+                continue
+            out.append((i, a, self.aircraft[i] * a.sortie_rate))
+        return out
+
+    def air_defence_over(self, place: int) -> float:
+        """Strongest of this patron's air-defence sites covering ``place`` (held by its client)."""
+        model = self.model
+        best = 0.0
+        for site, radius, strength in self._ad:
+            if model.control[site] == self.client and model.theatre.air_km[site, place] <= radius:
+                best = max(best, strength)
+        return best

@@ -1,0 +1,133 @@
+"""Combat at contested places: stochastic Lanchester attrition with air power and air defence.
+
+A place is contested when units of a faction that does not hold it stand in contact (halted
+``engagement_km`` short of it). Each day, for each contested place in index order:
+
+1. Attackers estimate the force ratio (with log-normal noise) and assault if it reaches
+   ``assault_ratio``; otherwise both sides skirmish at ``skirmish_intensity``.
+2. Ground attrition follows the Lanchester law in :mod:`sim.model.lanchester`, attackers' and
+   defenders' power weighted by quality, supply and morale, defenders' fire by ``defender_bonus``.
+3. Each side's patrons fly sorties over the place (shared among the places they can reach), scaled by the
+   day's intensity; each sortie inflicts casualties, reduced by the enemy's air-defence cover, and is
+   lost with a probability that grows with that cover.
+4. Losses are drawn per unit (binomial, mean = expected share) and lower morale; broken units leave.
+5. If no unbroken defender is left and an unbroken attacker is, the place changes hands and the
+   attackers move in. This is the only way control changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from sim.model.lanchester import draw_losses, expected_losses
+
+if TYPE_CHECKING:
+    from sim.model.agents import PatronAgent, Unit
+    from sim.model.model import ConflictModel
+
+__all__ = ["resolve_combat"]
+
+LINEAR_LAW_SCALE = 1000.0  # with law=linear, kill_rate is per capita per 1,000 enemy
+
+
+def _side_losses(units: list[Unit], total: float, rng) -> dict[Unit, float]:
+    strength = sum(u.strength for u in units)
+    if strength <= 0 or total <= 0:
+        return {}
+    return {u: draw_losses(total * u.strength / strength, u.strength, rng) for u in units}
+
+
+def _air_losses(
+    model: ConflictModel,
+    place: int,
+    side: str,
+    enemy: str,
+    intensity: float,
+    shares: dict[str, int],
+) -> float:
+    """Casualties inflicted at ``place`` on ``enemy`` by ``side``'s patrons; aircraft may be lost."""
+    p = model.params.air
+    rng = model.rng if model.params.combat.stochastic else None
+    cover = max((pa.air_defence_over(place) for pa in model.patrons_of[enemy]), default=0.0)
+    kills = 0.0
+    for patron in model.patrons_of[side]:
+        for i, asset, sorties in patron.sorties_over(place):
+            n = sorties * intensity / max(1, shares[patron.key + str(i)])
+            per = p.kills_per_sortie_drone if asset.kind == "drone" else p.kills_per_sortie_jet
+            kills += n * per * (1.0 - cover)
+            if rng is not None and cover > 0:
+                lost = min(int(rng.poisson(n * p.loss_per_sortie * cover)), int(patron.aircraft[i]))
+                patron.aircraft[i] -= lost
+                patron.aircraft_lost += lost
+    return kills
+
+
+def _count_shares(model: ConflictModel, contested: dict[int, list[Unit]]) -> dict[str, int]:
+    """How many contested places each patron asset can reach (its sorties are split among them)."""
+    shares: dict[str, int] = defaultdict(int)
+    for place, attackers in contested.items():
+        sides = {model.control[place], attackers[0].faction}
+        for side in sides:
+            patron: PatronAgent
+            for patron in model.patrons_of[side]:
+                for i, _, _ in patron.sorties_over(place):
+                    shares[patron.key + str(i)] += 1
+    return shares
+
+
+def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
+    """Resolve one day of combat at every contested place.
+
+    Returns:
+        Losses per faction this day, and the units that fought an assault (they do not recover
+        morale that day; units merely holding in contact do).
+    """
+    params = model.params.combat
+    rng = model.rng if params.stochastic else None
+    contested: dict[int, list[Unit]] = defaultdict(list)
+    for u in model.all_units():
+        c = u.contact_place()
+        if c >= 0:
+            contested[c].append(u)
+    model.threatened = set(contested)
+    losses: dict[str, float] = defaultdict(float)
+    assaulted: set[Unit] = set()
+    if not contested:
+        return losses, assaulted
+    shares = _count_shares(model, contested) if model.params.air.enabled else {}
+
+    for place in sorted(contested):
+        attackers = contested[place]
+        holder = model.control[place]
+        attacker_side = attackers[0].faction
+        defenders = [u for u in model.units_at(place) if u.faction == holder and not u.broken]
+        if not defenders:
+            model.capture(place, attacker_side, attackers)
+            continue
+        a_power = sum(u.power for u in attackers)
+        d_power = sum(u.power for u in defenders) * params.defender_bonus
+        ratio = a_power / d_power if d_power > 0 else math.inf
+        if params.estimate_noise > 0:
+            ratio *= math.exp(params.estimate_noise * model.rng.standard_normal())
+        assault = ratio >= params.assault_ratio
+        intensity = 1.0 if assault else params.skirmish_intensity
+        if assault:
+            assaulted.update(attackers)
+            assaulted.update(defenders)
+        rate = params.kill_rate * intensity
+        if params.law == "linear":
+            rate /= LINEAR_LAW_SCALE
+        loss_att, loss_def = expected_losses(a_power, d_power, rate, rate, law=params.law)
+        if model.params.air.enabled:
+            loss_def += _air_losses(model, place, attacker_side, holder, intensity, shares)
+            loss_att += _air_losses(model, place, holder, attacker_side, intensity, shares)
+        for side, units, total in ((holder, defenders, loss_def), (attacker_side, attackers, loss_att)):
+            for u, lost in _side_losses(units, total, rng).items():
+                u.take_losses(lost)
+                losses[side] += lost
+        standing = [u for u in defenders if u.strength >= 1 and not u.broken]
+        if assault and not standing and any(u.strength >= 1 and not u.broken for u in attackers):
+            model.capture(place, attacker_side, attackers)
+    return losses, assaulted

@@ -1,0 +1,282 @@
+"""``ConflictModel``: the Libya 2020 conflict as a Mesa model, one step = one day.
+
+Process order each day (docs/ODD.md, "Process overview and scheduling"):
+
+1. patrons replace aircraft and send reinforcements (creation order);
+2. factions give their units objectives (creation order);
+3. units move along roads (random order, ``shuffle_do``);
+4. combat at contested places (place index order), captures;
+5. morale recovery (not for units that fought an assault) and rallying; dead units leave;
+6. supply from the factions' bases through held places;
+7. cohesion, oil production;
+8. the day's state is recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import Network
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from sim.config import MechanismsConfig
+from sim.model.agents import FactionAgent, PatronAgent, Unit
+from sim.model.combat import resolve_combat
+from sim.theatre import Theatre
+
+__all__ = ["OUTCOMES", "SERIES", "ConflictModel", "release_mesa_caches"]
+
+#: Per-run outcome columns of the results contract (issue 2). Mechanisms not built or switched off
+#: leave theirs NaN (``*_day``, shares) or False (``ceasefire_pretext``).
+OUTCOMES = (
+    "sirte_captured_day",
+    "jufra_captured_day",
+    "front_km_final",
+    "ceasefire_declared_day",
+    "ceasefire_broken_day",
+    "ceasefire_pretext",
+    "egypt_intervened_day",
+    "tr_deal_day",
+    "tr_clash_day",
+    "unrest_peak_active_share",
+    "east_govt_fell_day",
+    "oil_output_final_bpd",
+    "fatalities_total",
+)
+
+#: Per-day series of the results contract.
+SERIES = (
+    "front_km",
+    "gna_strength",
+    "lna_strength",
+    "lna_cohesion",
+    "oil_output_bpd",
+    "unrest_active_share",
+    "fatalities_cum",
+)
+
+
+class ConflictModel(mesa.Model):
+    """Agent-based model of the 2020 Libyan war from the seed's early-June state.
+
+    Args:
+        theatre: the validated theatre (places, roads, forces, patrons, oil).
+        params: mechanism parameters (``cfg.mechanisms``).
+        horizon_days: number of days the run will last (sizes the series arrays).
+        rng: seed or generator; the model owns it and every draw comes from it.
+    """
+
+    def __init__(
+        self,
+        theatre: Theatre,
+        params: MechanismsConfig,
+        horizon_days: int,
+        rng: int | np.random.Generator | None = None,
+    ) -> None:
+        """Build the initial state (7 June 2020 for the Libya theatre)."""
+        super().__init__(rng=rng)
+        self.theatre = theatre
+        self.params = params
+        self.horizon_days = horizon_days
+        n = len(theatre.place_ids)
+
+        graph = nx.Graph()
+        graph.add_nodes_from(range(n))
+        graph.add_edges_from((theatre.index(r.a), theatre.index(r.b)) for r in theatre.roads)
+        self.space = Network(graph, random=self.random)
+
+        self.control = [theatre.places[p].control for p in theatre.place_ids]
+        self.threatened: set[int] = set()
+        self.captured_day: dict[str, float] = {p: math.nan for p in theatre.watch_places}
+        self._control_version = 0
+        self._supply_cache: dict[str, tuple[int, np.ndarray]] = {}
+        self._coastal = {theatre.index(p): km for p, km in theatre.coastal_km.items()}
+
+        self.factions = {fid: FactionAgent(self, f) for fid, f in theatre.factions.items()}
+        self.patrons = {pid: PatronAgent(self, p) for pid, p in theatre.patrons.items()}
+        self.patrons_of: dict[str, list[PatronAgent]] = defaultdict(list)
+        for p in self.patrons.values():
+            self.patrons_of[p.client].append(p)
+        self.units_of: dict[str, list[Unit]] = {fid: [] for fid in theatre.factions}
+        self.unit_by_key: dict[str, Unit] = {}
+        for spec in theatre.units.values():
+            u = Unit(self, spec, morale=theatre.factions[spec.faction].initial_morale)
+            self.units_of[u.faction].append(u)
+            self.unit_by_key[u.key] = u
+        self.faction_set = self.agents_by_type[FactionAgent]
+        self.patron_set = self.agents_by_type.get(PatronAgent)
+        self.unit_set = self.agents_by_type[Unit]
+
+        self.oil_level = {sid: s.initial_bpd for sid, s in theatre.oil_systems.items()}
+        self.fatalities = 0.0
+        self.places_lost_today: dict[str, int] = defaultdict(int)
+        self.series = {name: np.full(horizon_days + 1, np.nan) for name in self.series_names()}
+        self._update_supply()
+        self._record(0)
+
+    # -- queries ------------------------------------------------------------------------------------
+
+    def series_names(self) -> list[str]:
+        """Contract series plus each faction's strength and cohesion."""
+        extra = [f"{f.lower()}_strength" for f in self.theatre.factions]
+        extra += [f"{f.lower()}_cohesion" for f in self.theatre.factions]
+        return list(dict.fromkeys([*SERIES, *extra]))
+
+    def all_units(self) -> list[Unit]:
+        """Every unit alive, in creation order."""
+        return [u for units in self.units_of.values() for u in units]
+
+    def units_at(self, place: int) -> list[Unit]:
+        """Units standing on a place (not on a road leaving it)."""
+        return [u for u in self.space[place].agents if u.dest < 0]
+
+    def strength(self, faction: str) -> float:
+        """Total personnel of a faction."""
+        return sum(u.strength for u in self.units_of[faction])
+
+    def front_km(self) -> float:
+        """Front faction's easternmost held point along the coastal road, km from the origin."""
+        ff = self.theatre.front_faction
+        best = max((km for i, km in self._coastal.items() if self.control[i] == ff), default=math.nan)
+        road = self.theatre.road_km
+        for u in self.units_of[ff]:
+            if u.dest >= 0 and u.node in self._coastal and u.dest in self._coastal:
+                a, b = self._coastal[u.node], self._coastal[u.dest]
+                pos = a + math.copysign(u.km, b - a) * min(1.0, abs(b - a) / road[u.node, u.dest])
+                best = max(best, pos)
+        return best
+
+    def oil_output(self) -> float:
+        """National oil output in barrels per day."""
+        return self.theatre.oil_background_bpd + sum(self.oil_level.values())
+
+    # -- state changes ------------------------------------------------------------------------------
+
+    def capture(self, place: int, faction: str, attackers: list[Unit]) -> None:
+        """``faction`` takes ``place``; its unbroken attackers in contact move in."""
+        loser = self.control[place]
+        self.control[place] = faction
+        self._control_version += 1
+        self.places_lost_today[loser] += 1
+        pid = self.theatre.place_ids[place]
+        if faction == self.theatre.front_faction and pid in self.captured_day:
+            if math.isnan(self.captured_day[pid]):
+                self.captured_day[pid] = float(self.steps)
+        for u in attackers:
+            if not u.broken and u.strength >= 1:
+                u.arrive(place)
+
+    def step(self) -> None:
+        """Advance one day."""
+        self.places_lost_today.clear()
+        if self.patron_set is not None:
+            self.patron_set.do("step")
+        self.faction_set.do("plan")
+        self.unit_set.shuffle_do("move")
+        losses, assaulted = resolve_combat(self)
+        for u in self.all_units():
+            u.recover(u in assaulted)
+        self._remove_dead()
+        self._update_supply()
+        for fid, f in self.factions.items():
+            strength = self.strength(fid)
+            share = losses.get(fid, 0.0) / strength if strength > 0 else 0.0
+            f.update_cohesion(self.places_lost_today.get(fid, 0), share)
+        self.fatalities += self.params.combat.killed_share * sum(losses.values())
+        if self.params.oil.enabled:
+            self._update_oil()
+        self._record(self.steps)
+
+    def _remove_dead(self) -> None:
+        for fid, units in self.units_of.items():
+            alive = [u for u in units if u.strength >= 1]
+            if len(alive) != len(units):
+                for u in units:
+                    if u.strength < 1:
+                        self.unit_by_key.pop(u.key, None)
+                        u.remove()
+                self.units_of[fid] = alive
+
+    def _supply_distance(self, faction: str) -> np.ndarray:
+        """Road distance from the faction's held supply bases through places it holds."""
+        cached = self._supply_cache.get(faction)
+        if cached is not None and cached[0] == self._control_version:
+            return cached[1]
+        th = self.theatre
+        held = np.array([c == faction for c in self.control])
+        w = np.where(np.isfinite(th.road_km) & held[:, None] & held[None, :], th.road_km, 0.0)
+        bases = [b for b in self.factions[faction]._bases if held[b]]
+        if bases:
+            d = dijkstra(csr_matrix(w), directed=False, indices=bases, min_only=True)
+        else:
+            d = np.full(len(held), np.inf)
+        self._supply_cache[faction] = (self._control_version, d)
+        return d
+
+    def _update_supply(self) -> None:
+        p = self.params.supply
+        for fid, units in self.units_of.items():
+            dist = self._supply_distance(fid)
+            for u in units:
+                d = dist[u.node] + (u.km if u.dest >= 0 else 0.0)
+                if not math.isfinite(d):
+                    u.supply = max(0.0, u.supply - p.cut_decay_per_day)
+                elif d <= p.range_km:
+                    u.supply = 1.0
+                else:
+                    u.supply = max(p.floor, 1.0 - (1.0 - p.floor) * (d - p.range_km) / p.decay_km)
+
+    def _update_oil(self) -> None:
+        th, p = self.theatre, self.params.oil
+        for sid, system in th.oil_systems.items():
+            holders = {self.control[th.index(pl)] for pl in system.requires}
+            holder = holders.pop() if len(holders) == 1 else None
+            blocked = p.blockade and holder == th.oil_blockader
+            if holder is None or blocked:
+                self.oil_level[sid] = 0.0
+            else:
+                step = system.capacity_bpd / p.ramp_days
+                self.oil_level[sid] = min(system.capacity_bpd, self.oil_level[sid] + step)
+
+    def _record(self, day: int) -> None:
+        s = self.series
+        s["front_km"][day] = self.front_km()
+        for fid, f in self.factions.items():
+            s[f"{fid.lower()}_strength"][day] = self.strength(fid)
+            s[f"{fid.lower()}_cohesion"][day] = f.cohesion
+        s["oil_output_bpd"][day] = self.oil_output() if self.params.oil.enabled else math.nan
+        s["fatalities_cum"][day] = self.fatalities
+
+    # -- whole runs ---------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run to the horizon."""
+        for _ in range(self.horizon_days):
+            self.step()
+
+    def outcomes(self) -> dict[str, Any]:
+        """Per-run outcomes of the results contract (call after :meth:`run`)."""
+        out: dict[str, Any] = {k: math.nan for k in OUTCOMES}
+        out["ceasefire_pretext"] = False
+        for pid, day in self.captured_day.items():
+            out[f"{pid}_captured_day"] = day
+        out["front_km_final"] = self.front_km()
+        out["oil_output_final_bpd"] = self.oil_output() if self.params.oil.enabled else math.nan
+        out["fatalities_total"] = self.fatalities
+        return out
+
+
+def release_mesa_caches(model: mesa.Model) -> None:
+    """Drop what Mesa 3.3 keeps at class level for a finished model, so long ensembles stay flat."""
+    from mesa.agent import Agent
+    from mesa.discrete_space.cell import Cell
+
+    Agent._ids.pop(model, None)
+    Cell.get_neighborhood.cache_clear()
+    Cell._neighborhood.cache_clear()

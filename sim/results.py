@@ -1,0 +1,104 @@
+"""The results folder: write it atomically, load it with pandas alone.
+
+An experiment folder holds ``runs.parquet`` (one row per run), ``series.parquet`` (long format:
+``run_id, day, variable, value``), ``summary.json`` (forecast questions with intervals),
+``figures/*.png`` and Hydra's ``.hydra/`` (the composed config). Every file is written to a temporary
+name and renamed into place, and ``summary.json`` is written last: a folder without it is not a
+finished experiment. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Results", "ResultsError", "load", "write_frame", "write_json"]
+
+RUNS_FILE = "runs.parquet"
+SERIES_FILE = "series.parquet"
+SUMMARY_FILE = "summary.json"
+
+
+class ResultsError(ValueError):
+    """A folder is not a (finished) results folder."""
+
+
+@dataclass
+class Results:
+    """A loaded experiment: pandas frames plus the summary and the composed config."""
+
+    path: Path
+    runs: pd.DataFrame
+    series: pd.DataFrame
+    summary: dict[str, Any]
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scenario(self) -> str:
+        """Scenario name of the experiment."""
+        return str(self.summary.get("experiment", {}).get("scenario", "?"))
+
+    def series_wide(self, variable: str) -> pd.DataFrame:
+        """One variable as a (day x run_id) table."""
+        s = self.series[self.series["variable"] == variable]
+        return s.pivot(index="day", columns="run_id", values="value")
+
+
+def _atomic(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def write_frame(df: pd.DataFrame, path: Path) -> None:
+    """Write a data frame as Parquet, atomically."""
+    _atomic(Path(path), lambda p: df.to_parquet(p, index=False))
+
+
+def write_json(obj: Any, path: Path) -> None:
+    """Write JSON (NaN as null), atomically."""
+
+    def _write(p: Path) -> None:
+        p.write_text(json.dumps(obj, indent=2, allow_nan=False, default=_jsonable) + "\n")
+
+    _atomic(Path(path), _write)
+
+
+def _jsonable(x: Any) -> Any:
+    if hasattr(x, "item"):
+        return x.item()
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+
+
+def load(path: str | os.PathLike) -> Results:
+    """Load a finished experiment folder.
+
+    Args:
+        path: the experiment's output folder.
+
+    Returns:
+        :class:`Results` with ``runs`` and ``series`` data frames, ``summary`` and ``config`` dicts.
+
+    Raises:
+        ResultsError: the folder does not exist or is not a finished experiment.
+    """
+    import yaml
+
+    root = Path(path)
+    if not root.is_dir():
+        raise ResultsError(f"{root}: no such folder")
+    missing = [f for f in (RUNS_FILE, SERIES_FILE, SUMMARY_FILE) if not (root / f).is_file()]
+    if missing:
+        raise ResultsError(f"{root}: not a finished experiment (missing {', '.join(missing)})")
+    runs = pd.read_parquet(root / RUNS_FILE)
+    series = pd.read_parquet(root / SERIES_FILE)
+    summary = json.loads((root / SUMMARY_FILE).read_text())
+    config_file = root / ".hydra" / "config.yaml"
+    config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
+    return Results(path=root, runs=runs, series=series, summary=summary, config=config)

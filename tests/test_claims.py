@@ -1,0 +1,120 @@
+"""seeds/claims.yaml: seed-article facts quoted verbatim, each pointing at real config fields."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from omegaconf import DictConfig, OmegaConf
+
+from sim.experiment import compose
+from sim.theatre import great_circle_km
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE_PATH = ROOT / "seeds" / "000_6527c80274dd4ba2.txt"
+CLAIMS_PATH = ROOT / "seeds" / "claims.yaml"
+
+STATUSES = {"used", "planned", "context"}
+REQUIRED_KEYS = {"id", "claim", "sentence", "sets", "use"}
+OPTIONAL_KEYS = {"note", "status", "motivates"}
+MILES_TO_KM = 1.609344
+_MISSING = object()
+
+
+def _collapse(text: str) -> str:
+    """Collapse runs of whitespace to one space (the only normalisation allowed)."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+ARTICLE = _collapse(ARTICLE_PATH.read_text(encoding="utf-8"))
+CLAIMS: list[dict] = yaml.safe_load(CLAIMS_PATH.read_text(encoding="utf-8"))["claims"]
+IDS = [str(c.get("id")) for c in CLAIMS]
+
+
+def _in_article(sentence: str) -> bool:
+    return _collapse(sentence) in ARTICLE
+
+
+def _exists(cfg: DictConfig, path: str) -> bool:
+    return OmegaConf.select(cfg, path, default=_MISSING) is not _MISSING
+
+
+def _status(claim: dict) -> str:
+    return claim.get("status", "used")
+
+
+@pytest.fixture(scope="module")
+def cfg() -> DictConfig:
+    return compose([])
+
+
+def test_claims_file_nonempty_and_ids_unique():
+    assert CLAIMS, "seeds/claims.yaml has no claims"
+    duplicates = sorted({i for i in IDS if IDS.count(i) > 1})
+    assert not duplicates, f"duplicate claim ids: {duplicates}"
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
+def test_claim_shape(claim: dict):
+    keys = set(claim)
+    assert REQUIRED_KEYS <= keys, f"missing keys: {sorted(REQUIRED_KEYS - keys)}"
+    unknown = keys - REQUIRED_KEYS - OPTIONAL_KEYS
+    assert not unknown, f"unknown keys: {sorted(unknown)}"
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", claim["id"]), "id must be snake_case"
+    for key in ("claim", "sentence", "use"):
+        value = claim[key]
+        assert isinstance(value, str) and value.strip(), f"{key} must be a non-empty string"
+    assert isinstance(claim["sets"], list), "sets must be a list"
+    assert all(isinstance(s, str) and s for s in claim["sets"]), "sets must hold dotted paths"
+    status = _status(claim)
+    assert status in STATUSES, f"status {status!r} not in {sorted(STATUSES)}"
+    if status == "used":
+        assert claim["sets"], "a used claim must set at least one config field"
+    if status == "planned":
+        assert str(claim.get("motivates", "")).startswith("mechanisms."), (
+            "a planned claim must name the mechanism it motivates (mechanisms.<name>)"
+        )
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
+def test_sentence_is_verbatim_in_article(claim: dict):
+    assert _in_article(claim["sentence"]), (
+        f"not a verbatim substring of {ARTICLE_PATH.name}: {_collapse(claim['sentence'])!r}"
+    )
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
+def test_altered_sentence_is_rejected(claim: dict):
+    # One changed letter must break the match: the check compares exactly, whitespace aside.
+    sentence = _collapse(claim["sentence"])
+    i = next(k for k, ch in enumerate(sentence) if ch.isalpha())
+    altered = sentence[:i] + ("x" if sentence[i] != "x" else "y") + sentence[i + 1 :]
+    assert not _in_article(altered)
+    assert not _in_article(sentence.replace(" ", "  ", 1) + "X")
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
+def test_config_fields_exist(claim: dict, cfg: DictConfig):
+    if _status(claim) == "planned":
+        pytest.skip("planned mechanism: its fields do not exist yet")
+    missing = [path for path in claim["sets"] if not _exists(cfg, path)]
+    assert not missing, f"config fields not in the composed config: {missing}"
+
+
+def test_select_rejects_unknown_field(cfg: DictConfig):
+    # Guard for test_config_fields_exist: an unknown path must come back as the sentinel.
+    assert _exists(cfg, "theatre.units.gna_sirte_front.km")
+    assert not _exists(cfg, "theatre.units.gna_sirte_front.no_such_field")
+    assert not _exists(cfg, "mechanisms.no_such_mechanism.enabled")
+
+
+def test_sirte_is_about_370_km_from_tripoli(cfg: DictConfig):
+    # Seed: "the outskirts of Sirte, 230 miles east of Tripoli" (~370 km, straight line).
+    assert _in_article("Sirte, 230 miles east of Tripoli")
+    assert 230 * MILES_TO_KM == pytest.approx(370.0, abs=1.0)
+    places = cfg.theatre.places
+    km = great_circle_km(places.tripoli.lat, places.tripoli.lon, places.sirte.lat, places.sirte.lon)
+    assert km == pytest.approx(370.0, rel=0.10)
+    assert places.sirte.lon > places.tripoli.lon, "Sirte must lie east of Tripoli"
