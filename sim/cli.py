@@ -34,7 +34,7 @@ _EXIT_CODE = 0
 def one_line_error(exc: BaseException, overrides: list[str] | None = None) -> str:
     """A one-line message for a config error: the key, and what is allowed where we can tell."""
     from hydra.errors import MissingConfigException, OverrideParseException
-    from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
     chain, e = [], exc
     while e is not None and e not in chain:
@@ -49,11 +49,12 @@ def one_line_error(exc: BaseException, overrides: list[str] | None = None) -> st
             return f"{group or 'config'}: unknown option {name!r}; allowed: {allowed}"
         if isinstance(e, OverrideParseException):
             return f"{e.override}: cannot parse this override ({_first_line(e.message)})"
-        if isinstance(e, ConfigKeyError) and getattr(e, "full_key", None):
+        if isinstance(e, ConfigKeyError | ConfigAttributeError) and getattr(e, "full_key", None):
             return f"{e.full_key}: unknown key; {_known_keys(e.full_key, overrides)}"
         if isinstance(e, OmegaConfBaseException) and getattr(e, "full_key", None):
             return f"{e.full_key}: {_first_line(str(getattr(e, 'msg', e)))}"
-    return _first_line(str(exc)) or type(exc).__name__
+    message = _first_line(str(exc)) or type(exc).__name__
+    return f"{' '.join(overrides)}: {message}" if overrides else message
 
 
 def _first_line(text: str) -> str:
@@ -95,7 +96,7 @@ def preflight(args: list[str]) -> None:
     try:
         jobs, _ = _job_overrides(args)
     except Exception as exc:
-        raise ConfigError(one_line_error(exc)) from exc
+        raise ConfigError(one_line_error(exc, [a for a in args if not a.startswith("-")])) from exc
     for overrides in jobs:
         try:
             prepare(compose(overrides))
@@ -187,5 +188,7 @@ def main() -> None:
             sys.exit(2)
     _hydra_main()
     if _EXIT_CODE:
-        print("error: some runs failed; see the 'status' and 'error' columns of runs.parquet", file=sys.stderr)
+        print(
+            "error: some runs failed; see the 'status' and 'error' columns of runs.parquet", file=sys.stderr
+        )
         sys.exit(_EXIT_CODE)

@@ -10,9 +10,9 @@ import math
 import matplotlib
 
 matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 __all__ = ["plot_event_day", "plot_numeric", "plot_outcomes"]
 
@@ -70,15 +70,18 @@ def plot_outcomes(runs: pd.DataFrame, horizon: int, scenario: str | None = None)
     ax = axes.ravel()
     plot_event_day(ax[0], ok["sirte_captured_day"], horizon, "GNA captures Sirte")
     plot_event_day(ax[1], ok["jufra_captured_day"], horizon, "GNA captures al-Jufra air base")
-    plot_numeric(ax[2], ok["front_km_final"], f"Front line at day {horizon}", "km east of Tripoli (coastal road)")
-    plot_numeric(ax[3], ok["oil_output_final_bpd"], f"Oil output at day {horizon}", "thousand barrels/day", 1e3)
+    plot_numeric(
+        ax[2], ok["front_km_final"], f"Front line at day {horizon}", "km east of Tripoli (coastal road)"
+    )
+    plot_numeric(
+        ax[3], ok["oil_output_final_bpd"], f"Oil output at day {horizon}", "thousand barrels/day", 1e3
+    )
     plot_numeric(ax[4], ok["fatalities_total"], "Fatalities by the horizon", "people killed")
     ax[5].axis("off")
     ax[5].text(
         0.0,
         0.9,
-        f"scenario: {scenario}\nruns: {len(ok)} ok"
-        f" ({len(runs) - len(ok)} failed)\nhorizon: {horizon} days",
+        f"scenario: {scenario}\nruns: {len(ok)} ok ({len(runs) - len(ok)} failed)\nhorizon: {horizon} days",
         va="top",
         fontsize=11,
     )

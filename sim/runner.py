@@ -78,7 +78,9 @@ def _run_in_worker(task: tuple[int, int]) -> RunResult:
     return _run_one(_WORKER["theatre"], _WORKER["params"], _WORKER["horizon"], *task)
 
 
-def _iter_results(exp: Experiment, tasks: list[tuple[int, int]], executor: str, workers: int) -> Iterator[RunResult]:
+def _iter_results(
+    exp: Experiment, tasks: list[tuple[int, int]], executor: str, workers: int
+) -> Iterator[RunResult]:
     cfg = exp.config
     if executor == "serial" or len(tasks) <= 1:
         for run_id, seed in tasks:

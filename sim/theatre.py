@@ -8,6 +8,7 @@ the road adjacency, all-pairs shortest road paths and each coastal place's dista
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -205,7 +206,9 @@ def _build_places(cfg: Any) -> dict[str, Place]:
     seen_names: dict[str, str] = {}
     for i, (pid, p) in enumerate(cfg.places.items()):
         ref = f"theatre.places.{pid}"
-        _require(p.name not in seen_names, f"{ref}: duplicate name {p.name!r} (also {seen_names.get(p.name)})")
+        _require(
+            p.name not in seen_names, f"{ref}: duplicate name {p.name!r} (also {seen_names.get(p.name)})"
+        )
         seen_names[p.name] = pid
         inside = bbox.lat_min <= p.lat <= bbox.lat_max and bbox.lon_min <= p.lon <= bbox.lon_max
         _require(
@@ -285,7 +288,9 @@ def _build_patrons(cfg: Any, places: Mapping[str, Place]) -> dict[str, Patron]:
             sites.append(AirDefenceSite(s.place, s.radius_km, s.strength))
         _nonneg(f"{ref}.reinforcements_per_day", p.reinforcements_per_day)
         if p.reinforce_unit is not None:
-            _require(p.reinforce_unit in cfg.units, f"{ref}.reinforce_unit: unknown unit {p.reinforce_unit!r}")
+            _require(
+                p.reinforce_unit in cfg.units, f"{ref}.reinforce_unit: unknown unit {p.reinforce_unit!r}"
+            )
         patrons[pid] = Patron(
             pid, p.name, p.client, tuple(assets), tuple(sites), p.reinforcements_per_day, p.reinforce_unit
         )
@@ -300,7 +305,9 @@ def _build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> 
         _require(u.role in FACTION_ROLES, f"{ref}.role: {u.role!r}; allowed: {', '.join(FACTION_ROLES)}")
         if u.role == "attack":
             axes = cfg.factions[u.faction].axes
-            _require(u.axis in axes, f"{ref}.axis: {u.axis!r} is not an axis of {u.faction} ({', '.join(axes)})")
+            _require(
+                u.axis in axes, f"{ref}.axis: {u.axis!r} is not an axis of {u.faction} ({', '.join(axes)})"
+            )
         _require(u.strength >= 0, f"{ref}.strength: {u.strength} must be >= 0")
         _require(u.quality > 0 and math.isfinite(u.quality), f"{ref}.quality: {u.quality} must be > 0")
         _check_place(f"{ref}.place", u.place, places)
@@ -340,9 +347,11 @@ def _coastal_km(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> d
     chain = list(cfg.coastal_road)
     for p in chain:
         _check_place("theatre.coastal_road", p, places)
-    _require(cfg.front_origin in chain, f"theatre.front_origin: {cfg.front_origin!r} is not on the coastal road")
+    _require(
+        cfg.front_origin in chain, f"theatre.front_origin: {cfg.front_origin!r} is not on the coastal road"
+    )
     cum = [0.0]
-    for a, b in zip(chain, chain[1:], strict=False):
+    for a, b in itertools.pairwise(chain):
         length = road_km[places[a].index, places[b].index]
         _require(math.isfinite(length), f"theatre.coastal_road: no road between {a!r} and {b!r}")
         cum.append(cum[-1] + float(length))

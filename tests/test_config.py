@@ -1,0 +1,84 @@
+"""Config composition through Hydra's compose API, and one-line errors for bad overrides."""
+
+import pytest
+from omegaconf import OmegaConf
+
+from sim.cli import preflight
+from sim.config import Config, ConfigError, MCConfig, MechanismsConfig
+from sim.experiment import compose, prepare
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ([], {"scenario.name": "baseline", "horizon_days": 180, "mc.runs": 200, "mc.seed": 20200607}),
+        ([], {"mc.executor": "processes", "mechanisms.combat.law": "square", "theatre.name": "libya2020"}),
+        (["mc=smoke"], {"mc.runs": 8, "mc.executor": "serial", "mc.progress": False}),
+        (["mc=large", "mc.runs=50"], {"mc.runs": 50}),
+        (["horizon_days=30", "mc.seed=1"], {"horizon_days": 30, "mc.seed": 1}),
+        (["mechanisms.combat.kill_rate=0.01"], {"mechanisms.combat.kill_rate": 0.01}),
+        (["mechanisms.oil.blockade=false"], {"mechanisms.oil.blockade": False}),
+        (["theatre.units.wagner.strength=2000"], {"theatre.units.wagner.strength": 2000}),
+        (["questions.gna_takes_sirte_30.value=60"], {"questions.gna_takes_sirte_30.value": 60}),
+    ],
+)
+def test_compose(overrides, expected):
+    cfg = compose(overrides)
+    for key, value in expected.items():
+        assert OmegaConf.select(cfg, key) == value
+
+
+def test_defaults_live_in_the_schema():
+    """The composed defaults equal the dataclass defaults: YAML files do not redefine them."""
+    cfg = compose([])
+    assert OmegaConf.to_container(cfg.mechanisms) == OmegaConf.to_container(
+        OmegaConf.structured(MechanismsConfig)
+    )
+    assert OmegaConf.to_container(cfg.mc) == OmegaConf.to_container(OmegaConf.structured(MCConfig))
+    assert cfg.horizon_days == Config.horizon_days
+
+
+def test_prepare_gives_typed_config_and_theatre():
+    exp = prepare(compose(["mc=smoke"]))
+    assert isinstance(exp.config, Config)
+    assert exp.scenario == "baseline"
+    assert "sirte" in exp.theatre.places
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("scenario=nope", "scenario: unknown option 'nope'; allowed: baseline"),
+        ("mc=nope", "mc: unknown option 'nope'; allowed: default, large, smoke"),
+        (
+            "mechanisms.combat.killed_share=1.5",
+            "mechanisms.combat.killed_share: got 1.5; allowed range [0, 1]",
+        ),
+        ("mc.runs=0", "mc.runs: got 0; allowed range [1, inf]"),
+        ("horizon_days=-5", "horizon_days: got -5; allowed range [1, 3650]"),
+        ("mc.executor=gpu", "mc.executor: got 'gpu'; allowed: serial, processes"),
+        ("mechanisms.combat.law=cubic", "mechanisms.combat.law: got 'cubic'; allowed: square, linear"),
+        (
+            "mechanisms.air.loss_per_sortie=nan",
+            "mechanisms.air.loss_per_sortie: got nan; must be a finite number",
+        ),
+        ("mc.runs=abc", "mc.runs: Value 'abc' of type 'str' could not be converted to Integer"),
+        (
+            "mechanisms.combat.bogus=1",
+            "mechanisms.combat.bogus: unknown key; known keys here: law, kill_rate",
+        ),
+        ("theatre.units.wagner.strength=-5", "theatre.units.wagner.strength: -5 must be >= 0"),
+    ],
+)
+def test_bad_override_gives_one_line_naming_the_key(override, message):
+    with pytest.raises(ConfigError) as info:
+        preflight([override])
+    text = str(info.value)
+    assert text.startswith(message)
+    assert "\n" not in text
+
+
+def test_multirun_checks_every_job():
+    preflight(["-m", "scenario=baseline", "horizon_days=10,20"])
+    with pytest.raises(ConfigError, match="scenario: unknown option 'nope'"):
+        preflight(["-m", "scenario=baseline,nope"])
