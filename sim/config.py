@@ -328,7 +328,7 @@ class ScenarioConfig:
 class MCConfig:
     """Monte Carlo settings."""
 
-    runs: int = _num(200, 1)
+    runs: int = _num(500, 1)
     seed: int = _num(20200607, 0)
     executor: str = choice("processes", ("serial", "processes"))
     workers: int = _num(0, 0)  # 0 = all local cores

@@ -31,6 +31,8 @@ def plot_event_day(ax: plt.Axes, days: pd.Series, horizon: int, title: str) -> N
         ax.hist(happened, bins=bins, weights=np.full(len(happened), 100 / n), color=COLOUR, label="happened")
     ax.bar(horizon + 2.5 * width, 100 * never / n, width=2 * width, color=NEVER_COLOUR, label="never")
     ax.set_xlim(0, horizon + 4 * width)
+    ticks = [t for t in ax.get_xticks() if 0 <= t <= horizon]
+    ax.set_xticks([*ticks, horizon + 2.5 * width], [f"{t:g}" for t in ticks] + ["never"])
     ax.set_xlabel("day (0 = start)")
     ax.set_ylabel("% of runs")
     share = 100 * len(happened) / n if n else math.nan

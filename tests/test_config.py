@@ -11,7 +11,7 @@ from sim.experiment import compose, prepare
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ([], {"scenario.name": "baseline", "horizon_days": 180, "mc.runs": 200, "mc.seed": 20200607}),
+        ([], {"scenario.name": "baseline", "horizon_days": 180, "mc.runs": 500, "mc.seed": 20200607}),
         ([], {"mc.executor": "processes", "mechanisms.combat.law": "square", "theatre.name": "libya2020"}),
         (["mc=smoke"], {"mc.runs": 8, "mc.executor": "serial", "mc.progress": False}),
         (["mc=large", "mc.runs=50"], {"mc.runs": 50}),
