@@ -223,7 +223,9 @@ class CombatConfig:
     # Share of casualties that are deaths. ASSUMPTION (a ~1:2-1:3 killed:wounded ratio), no source in
     # the reference files.
     killed_share: float = prob(0.3)
-    stochastic: bool = True  # False: expected losses (the deterministic Lanchester limit)
+    # False: ground and air losses are their expected values (the deterministic Lanchester limit);
+    # the other draws (estimate noise, reinforcements, aircraft replacement) stay random.
+    stochastic: bool = True
 
 
 @dataclass
@@ -244,8 +246,10 @@ class AirConfig:
     # (seed: "air strikes from warplanes and other drones ... the deaths of at least 19 people").
     kills_per_sortie_drone: float = nonneg(2.0)
     kills_per_sortie_jet: float = nonneg(3.0)
-    # Probability a sortie is lost, per unit of enemy air-defence strength over the target. ASSUMPTION:
-    # 2 TB2 and 1 Wing Loong lost in the 6-11 June 2020 offensive (forces.md sections 5, 7).
+    # Probability a sortie is lost, per unit of enemy air-defence strength over the target. ASSUMPTION,
+    # set so TB2s over Sirte (Pantsir cover 0.3, ~12 sorties a day in an assault) lose about 1-2 a week:
+    # 2 TB2 were lost in the 6-11 June 2020 offensive (forces.md section 5). No GNA air defence covers
+    # the Sirte front, so LNA aircraft are lost only near Misrata and Mitiga.
     loss_per_sortie: float = prob(0.05)
 
 
@@ -277,7 +281,7 @@ class CohesionConfig:
     """
 
     loss_per_place: float = prob(0.05)
-    loss_per_casualty_share: float = nonneg(2.0)  # per unit of the day's losses / LNA strength
+    loss_per_casualty_share: float = nonneg(2.0)  # per unit of the day's losses / the faction's strength
     recovery_per_day: float = prob(0.002)
 
 

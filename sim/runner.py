@@ -7,7 +7,6 @@ so its numbers are the same whatever the executor or worker count. A run that ra
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
 import sys
@@ -22,7 +21,7 @@ import pandas as pd
 
 from sim.config import MechanismsConfig
 from sim.experiment import Experiment
-from sim.model import OUTCOMES, ConflictModel, release_mesa_caches
+from sim.model import ConflictModel, empty_outcomes, release_mesa_caches
 from sim.theatre import Theatre
 
 __all__ = ["RunResult", "run_experiment", "run_seed", "simulate"]
@@ -62,7 +61,7 @@ def _run_one(theatre: Theatre, params: MechanismsConfig, horizon: int, run_id: i
     except Exception as exc:  # a failed run is data, not the end of the experiment
         last = traceback.extract_tb(exc.__traceback__)[-1]
         error = f"{type(exc).__name__}: {exc} ({os.path.basename(last.filename)}:{last.lineno})"
-        return RunResult(run_id, seed, "failed", {k: math.nan for k in OUTCOMES}, {}, error)
+        return RunResult(run_id, seed, "failed", empty_outcomes(), {}, error)
     return RunResult(run_id, seed, "ok", model.outcomes(), model.series)
 
 

@@ -169,6 +169,7 @@ class Theatre:
     dist: np.ndarray  # (n, n) shortest road distance
     next_hop: np.ndarray  # (n, n) index of the next place on the shortest path, -1 if none
     air_km: np.ndarray  # (n, n) great-circle distance
+    neighbours: tuple[tuple[int, ...], ...]  # road neighbours of each place
 
     def index(self, place_id: str) -> int:
         """Index of a place id."""
@@ -412,6 +413,10 @@ def build_theatre(cfg: Any) -> Theatre:
         dist=dist,
         next_hop=next_hop,
         air_km=air_km,
+        neighbours=tuple(
+            tuple(int(j) for j in np.flatnonzero(np.isfinite(road_km[i]) & (np.arange(n) != i)))
+            for i in range(n)
+        ),
     )
 
 

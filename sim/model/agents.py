@@ -3,7 +3,8 @@
 Units are Mesa ``CellAgent``s on the road network (one cell per place). A unit always occupies the cell
 of the last place it reached; while on a road it also has ``dest`` (the next place) and ``km`` (how far
 along that road it stands). Factions give their units objectives; patrons fly air assets and send
-reinforcements. All randomness comes from the model's generator.
+reinforcements. All randomness comes from the model's generators (``model.rng``, and ``model.random``
+for Mesa's shuffles), both seeded from the run's seed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 from mesa.discrete_space import CellAgent
 
 from sim.theatre import AirAsset, Faction, Patron, UnitSpec
@@ -74,11 +76,12 @@ class Unit(CellAgent):
         """
         model = self.model
         th = model.theatre
-        if self.dest < 0 and self.node == self.target:
-            return
         budget = model.params.movement.speed_km_per_day
         if self.broken:
-            budget *= 0.5
+            self._retreat(0.5 * budget)
+            return
+        if self.dest < 0 and self.node == self.target:
+            return
         while budget > 1e-9:
             if self.dest < 0:
                 if self.node == self.target:
@@ -98,7 +101,7 @@ class Unit(CellAgent):
                         self.dest = -1
                     continue
             edge = th.road_km[self.node, self.dest]
-            if model.control[self.dest] != self.faction and not self.broken:
+            if model.control[self.dest] != self.faction:
                 halt = max(edge - model.params.combat.engagement_km, 0.0)
                 self.km = max(self.km, min(halt, self.km + budget))
                 return
@@ -108,6 +111,43 @@ class Unit(CellAgent):
             else:
                 self.km += budget
                 return
+
+    def _retreat(self, budget: float) -> None:
+        """A broken unit falls back toward its nearest supply base through places its side holds.
+
+        It follows the supply-distance field (road km to the nearest held base through held places), so
+        it never passes through an enemy-held place; cut off from every base, it stays where it is.
+        """
+        model = self.model
+        th = model.theatre
+        dist = model.supply_distance(self.faction)
+        while budget > 1e-9:
+            if self.dest >= 0:
+                edge = th.road_km[self.node, self.dest]
+                ahead, back = edge - self.km + dist[self.dest], self.km + dist[self.node]
+                if back < ahead and self.km > 0:
+                    self._turn_back()
+                    continue
+                if not np.isfinite(ahead):
+                    return
+                if self.km + budget >= edge:
+                    budget -= edge - self.km
+                    self.arrive(self.dest)
+                else:
+                    self.km += budget
+                    return
+            else:
+                here = dist[self.node]
+                if here == 0:
+                    return
+                options = [
+                    (th.road_km[self.node, n] + dist[n], n)
+                    for n in th.neighbours[self.node]
+                    if np.isfinite(dist[n]) and dist[n] < here
+                ]
+                if not options:
+                    return
+                self.dest, self.km = min(options)[1], 0.0
 
     def _turn_back(self) -> None:
         """Reverse on the current road: the unit now comes from ``dest`` toward ``node``."""

@@ -10,7 +10,8 @@ A place is contested when units of a faction that does not hold it stand in cont
 3. Each side's patrons fly sorties over the place (shared among the places they can reach), scaled by the
    day's intensity; each sortie inflicts casualties, reduced by the enemy's air-defence cover, and is
    lost with a probability that grows with that cover.
-4. Losses are drawn per unit (binomial, mean = expected share) and lower morale; broken units leave.
+4. Losses are drawn per unit (binomial, mean = expected share) and lower morale; a unit whose
+   morale falls below ``break_threshold`` is broken: it stops fighting and falls back from the next day.
 5. If no unbroken defender is left and an unbroken attacker is, the place changes hands and the
    attackers move in. This is the only way control changes.
 """

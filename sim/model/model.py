@@ -30,7 +30,7 @@ from sim.model.agents import FactionAgent, PatronAgent, Unit
 from sim.model.combat import resolve_combat
 from sim.theatre import Theatre
 
-__all__ = ["OUTCOMES", "SERIES", "ConflictModel", "release_mesa_caches"]
+__all__ = ["OUTCOMES", "SERIES", "ConflictModel", "empty_outcomes", "release_mesa_caches"]
 
 #: Per-run outcome columns of the results contract (issue 2). Mechanisms not built or switched off
 #: leave theirs NaN (``*_day``, shares) or False (``ceasefire_pretext``).
@@ -203,7 +203,7 @@ class ConflictModel(mesa.Model):
                         u.remove()
                 self.units_of[fid] = alive
 
-    def _supply_distance(self, faction: str) -> np.ndarray:
+    def supply_distance(self, faction: str) -> np.ndarray:
         """Road distance from the faction's held supply bases through places it holds."""
         cached = self._supply_cache.get(faction)
         if cached is not None and cached[0] == self._control_version:
@@ -222,7 +222,7 @@ class ConflictModel(mesa.Model):
     def _update_supply(self) -> None:
         p = self.params.supply
         for fid, units in self.units_of.items():
-            dist = self._supply_distance(fid)
+            dist = self.supply_distance(fid)
             for u in units:
                 d = dist[u.node] + (u.km if u.dest >= 0 else 0.0)
                 if not math.isfinite(d):
@@ -262,14 +262,20 @@ class ConflictModel(mesa.Model):
 
     def outcomes(self) -> dict[str, Any]:
         """Per-run outcomes of the results contract (call after :meth:`run`)."""
-        out: dict[str, Any] = {k: math.nan for k in OUTCOMES}
-        out["ceasefire_pretext"] = False
+        out = empty_outcomes()
         for pid, day in self.captured_day.items():
             out[f"{pid}_captured_day"] = day
         out["front_km_final"] = self.front_km()
         out["oil_output_final_bpd"] = self.oil_output() if self.params.oil.enabled else math.nan
         out["fatalities_total"] = self.fatalities
         return out
+
+
+def empty_outcomes() -> dict[str, Any]:
+    """Outcomes of a run in which nothing happened (or that failed): NaN, and False for flags."""
+    out: dict[str, Any] = {k: math.nan for k in OUTCOMES}
+    out["ceasefire_pretext"] = False
+    return out
 
 
 def release_mesa_caches(model: mesa.Model) -> None:
