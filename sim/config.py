@@ -140,6 +140,8 @@ class PatronConfig:
     air_defence: list[AirDefenceConfig] = field(default_factory=list)
     reinforcements_per_day: float = 0.0
     reinforce_unit: str | None = None
+    # Air assets committed only if the patron intervenes (e.g. Egypt crossing its red line).
+    standby_assets: list[AirAssetConfig] = field(default_factory=list)
     source: str = MISSING
 
 
@@ -156,6 +158,7 @@ class UnitConfig:
     place: str = MISSING
     toward: str | None = None
     km: float = 0.0
+    standby: str | None = None  # patron whose intervention deploys this unit (absent until then)
     source: str = MISSING
 
 
@@ -175,6 +178,8 @@ class OilDataConfig:
 
     background_bpd: float = 0.0
     background_source: str = ""
+    reference_bpd: float = 0.0  # normal output; the shortfall against it is hardship
+    reference_source: str = ""
     blockading_faction: str | None = None
     systems: dict[str, OilSystemConfig] = field(default_factory=dict)
 
@@ -301,6 +306,144 @@ class OilConfig:
     # Days to ramp a restarted system to capacity. Sharara restarted 11 Oct 2020 and national output
     # reached 1.2 mb/d by 13 Nov 2020 (forces.md section 9): about a month.
     ramp_days: float = positive(30.0)
+    # The blockade decision: daily lifting probability logistic(lift_bias + lift_per_30_days * months
+    # + lift_pressure * patron pressure + lift_unrest * eastern active share). ASSUMPTION, calibrated so
+    # that in the baseline about half the runs lift it within 6 months: the real blockade (from 17-18
+    # Jan 2020) cost $6 bn by June and was lifted 18 Sep 2020 (day 103), weeks after the August
+    # protests in the East (forces.md section 9; places.csv, al-Marj and al-Bayda notes).
+    lift_enabled: bool = True
+    lift_bias: float = -8.0
+    lift_per_30_days: float = nonneg(0.7)
+    lift_pressure: float = nonneg(3.0)
+    lift_unrest: float = nonneg(15.0)
+    # Hardship = hardship_weight x (1 - output / reference output), in [0, 1]. ASSUMPTION: oil is
+    # ~95% of state revenue, but salaries were partly paid from reserves, so a total loss of output
+    # raises hardship by 0.3 (on Epstein's 0-1 scale).
+    hardship_weight: float = prob(0.3)
+    hardship_cohesion: float = nonneg(0.002)  # daily cohesion loss of every faction per unit of hardship
+
+
+@dataclass
+class CeasefireConfig:
+    """Ceasefire offers, acceptance and breakdown, with the LNA offer's hidden type (sincere or pretext).
+
+    A side's willingness w = w_weariness x (own losses / initial strength) + w_stalemate x (days the
+    front has not moved / 30) - w_momentum x (own km gained over ``momentum_window`` days / 100)
+    + w_pressure x patron pressure. It offers with daily probability logistic(offer_bias + w) and
+    accepts a standing offer with logistic(accept_bias + w - w_distrust x (1 - belief the offer is
+    sincere)). Seed: Haftar "announced on Saturday that he was ready to stop the fighting and enter
+    talks", in Cairo; "the alleged cease-fire offer ... is just a pretext for launching Egyptian air
+    strikes or any other military moves in order to support Haftar during the next week".
+    """
+
+    enabled: bool = False
+    initial_offer: str = choice("LNA", ("LNA", "GNA", "none"))  # the Cairo offer stands on day 0
+    offer_valid_days: int = _num(7, 1)
+    pretext_prob: float = prob(0.5)  # the hidden type of the LNA's offers, drawn once per run
+    offer_bias: float = -6.0
+    # A pretext-type LNA offers more readily: for it the offer is a cheap tactic (the seed's Cairo offer
+    # came the day its forces collapsed). ASSUMPTION.
+    w_pretext_offer: float = nonneg(2.0)
+    accept_bias: float = -4.0
+    w_weariness: float = nonneg(15.0)
+    w_stalemate: float = nonneg(0.8)
+    w_momentum: float = nonneg(3.0)
+    w_pressure: float = nonneg(3.0)
+    w_distrust: float = nonneg(3.0)
+    momentum_window: int = _num(14, 1)
+    stall_km: float = nonneg(5.0)  # the front "has not moved" while it stays within this distance
+    prior_sincere: float = prob(0.5)  # the GNA's belief that an LNA offer is sincere, before evidence
+    # Daily chance the GNA observes suspicious LNA activity (arms flights, Egyptian deployments)
+    # under each type; the GNA updates its belief by Bayes' rule. ASSUMPTION.
+    signal_if_pretext: float = prob(0.4)
+    signal_if_sincere: float = prob(0.1)
+    preempt_belief: float = prob(0.15)  # the GNA breaks a ceasefire it believes sincere with p < this
+    # Pretext: the LNA regroups (morale recovery and its patrons' reinforcements x regroup_factor),
+    # Egyptian air strikes come within the lull, and the LNA resumes fighting after lull_days_min to
+    # lull_days_max days ("during the next week").
+    lull_days_min: int = _num(3, 1)
+    lull_days_max: int = _num(10, 1)
+    regroup_factor: float = _num(3.0, 1.0)
+    strike_patron: str = "egypt"
+    incident_hazard: float = prob(0.004)  # daily chance a sincere ceasefire breaks down in an incident
+    cooldown_days: int = _num(30, 0)  # no new offer for this long after a ceasefire breaks
+
+
+@dataclass
+class RedLineConfig:
+    """A patron's red line: if its client's enemy holds any of ``places``, it may intervene.
+
+    Seed and forces.md section 8: on 20 Jun 2020 (day 13) Sisi declared "The line of Sirte, al-Jufra is
+    a red line for Egypt"; Egypt's parliament authorised combat deployment on 20 Jul 2020.
+    """
+
+    enabled: bool = False
+    patron: str = "egypt"
+    places: list[str] = field(default_factory=lambda: ["sirte", "jufra"])
+    declared_day: int = _num(13, 0)
+    intervene_prob_per_day: float = prob(0.15)  # ASSUMPTION: a decision within about a week
+
+
+@dataclass
+class BargainingConfig:
+    """Patron bargaining (Turkey-Russia): escalation, a deal that freezes the front, or a clash.
+
+    Each patron's escalation e in [0, 1] rises by escalation_rate on days its client loses ground or a
+    place, and falls by deescalation_rate otherwise; its air sorties and reinforcements scale with
+    (0.5 + e). A deal is struck with daily probability logistic(deal_bias + w_stalemate x stalled
+    months + w_cost x costs + w_clash_risk x e1 e2), costs = (clients' losses / 1,000) + (aircraft
+    lost / 5). A direct clash happens with daily probability clash_hazard x e1 x e2 (rare unless both
+    escalate). Seed: "Analysts expect that Turkey and Russia will avoid direct confrontation in Libya,
+    and thus may reach a new agreement between them."
+    """
+
+    enabled: bool = False
+    patrons: list[str] = field(default_factory=lambda: ["turkey", "russia"])
+    initial_escalation: list[float] = field(default_factory=lambda: [0.6, 0.5])  # ASSUMPTION
+    escalation_rate: float = prob(0.05)
+    deescalation_rate: float = prob(0.01)
+    deal_bias: float = -7.0
+    w_stalemate: float = nonneg(1.0)
+    w_cost: float = nonneg(1.0)
+    w_clash_risk: float = nonneg(3.0)
+    stall_km: float = nonneg(5.0)
+    clash_hazard: float = prob(0.01)
+    # Under a deal: the clients' attack units hold where they are, assaults need restraint x the
+    # usual force ratio, and the two patrons' sorties and reinforcements fall by reinforcement_cut.
+    restraint: float = _num(3.0, 1.0)
+    reinforcement_cut: float = prob(0.8)
+    break_hazard: float = prob(0.003)  # daily chance the deal breaks down
+
+
+@dataclass
+class UnrestConfig:
+    """Civil unrest in the LNA's eastern cities: an Epstein (2002) grid per city.
+
+    Legitimacy L = legitimacy_base - exclusion_penalty - legitimacy_drop_per_defeat x places the LNA
+    has lost - legitimacy_drop_per_1000_killed x fatalities / 1,000; hardship rises with lost oil
+    revenue (``oil.hardship``); cops scale with the LNA strength left in the city (never below
+    police_floor of the initial). Seed: "Haftar will face challenges in his strongholds in the Libyan
+    East, after he had excluded all of his opponents without mercy in the past."
+    """
+
+    enabled: bool = False
+    cities: list[str] = field(default_factory=lambda: ["benghazi", "bayda", "marj", "tobruk", "derna"])
+    grid_size: int = _num(20, 5, 200)  # each city is a grid_size x grid_size torus (a scaled sample)
+    citizen_density: float = prob(0.7)  # Epstein Table 2
+    cop_density: float = prob(0.074)  # Epstein runs 3-5
+    vision: float = positive(3.5)  # Epstein's 7 on a 40 x 40 grid, scaled to the smaller grid
+    max_jail_term: int = _num(30, 1)  # Epstein run 2
+    legitimacy_base: float = prob(0.9)  # ASSUMPTION: Haftar's strongholds before the defeat
+    exclusion_penalty: float = prob(0.05)  # the seed's "excluded all of his opponents"
+    legitimacy_drop_per_defeat: float = prob(0.03)
+    legitimacy_drop_per_1000_killed: float = prob(0.01)
+    police_floor: float = prob(0.3)
+    divert_threshold: float = prob(0.05)  # active share that makes the LNA send a unit home ...
+    divert_days: int = _num(7, 1)  # ... when sustained for this many days
+    govt_fall_threshold: float = prob(0.08)  # mean active share that brings the eastern government down
+    govt_fall_days: int = _num(14, 1)  # ... when sustained (the al-Thinni cabinet resigned 13 Sep 2020)
+    cohesion_weight: float = nonneg(0.05)  # daily LNA cohesion loss per unit of active share
+    govt_fall_cohesion: float = prob(0.1)  # one-off LNA cohesion loss when the government falls
 
 
 @dataclass
@@ -315,6 +458,10 @@ class MechanismsConfig:
     cohesion: CohesionConfig = field(default_factory=CohesionConfig)
     reinforcements: ReinforcementsConfig = field(default_factory=ReinforcementsConfig)
     oil: OilConfig = field(default_factory=OilConfig)
+    ceasefire: CeasefireConfig = field(default_factory=CeasefireConfig)
+    red_line: RedLineConfig = field(default_factory=RedLineConfig)
+    bargaining: BargainingConfig = field(default_factory=BargainingConfig)
+    unrest: UnrestConfig = field(default_factory=UnrestConfig)
 
 
 # --- scenario, Monte Carlo, questions -------------------------------------------------------------

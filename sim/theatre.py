@@ -119,6 +119,7 @@ class Patron:
     air_defence: tuple[AirDefenceSite, ...]
     reinforcements_per_day: float
     reinforce_unit: str | None
+    standby_assets: tuple[AirAsset, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class UnitSpec:
     place: str
     toward: str | None
     km: float
+    standby: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ class Theatre:
     units: Mapping[str, UnitSpec]
     oil_systems: Mapping[str, OilSystem]
     oil_background_bpd: float
+    oil_reference_bpd: float
     oil_blockader: str | None
     front_faction: str
     watch_places: tuple[str, ...]
@@ -270,16 +273,8 @@ def _build_patrons(cfg: Any, places: Mapping[str, Place]) -> dict[str, Patron]:
     for pid, p in cfg.patrons.items():
         ref = f"theatre.patrons.{pid}"
         _require(p.client in cfg.factions, f"{ref}.client: unknown faction {p.client!r}")
-        assets = []
-        for j, a in enumerate(p.assets):
-            aref = f"{ref}.assets[{j}]"
-            _require(a.kind in ASSET_KINDS, f"{aref}.kind: {a.kind!r}; allowed: {', '.join(ASSET_KINDS)}")
-            _check_place(f"{aref}.base", a.base, places)
-            for name in ("count", "sortie_rate", "range_km", "replacement_per_week"):
-                _nonneg(f"{aref}.{name}", getattr(a, name))
-            assets.append(
-                AirAsset(a.kind, a.count, a.base, a.sortie_rate, a.range_km, a.replacement_per_week)
-            )
+        assets = _build_assets(f"{ref}.assets", p.assets, places)
+        standby = _build_assets(f"{ref}.standby_assets", p.standby_assets, places)
         sites = []
         for j, s in enumerate(p.air_defence):
             sref = f"{ref}.air_defence[{j}]"
@@ -293,9 +288,28 @@ def _build_patrons(cfg: Any, places: Mapping[str, Place]) -> dict[str, Patron]:
                 p.reinforce_unit in cfg.units, f"{ref}.reinforce_unit: unknown unit {p.reinforce_unit!r}"
             )
         patrons[pid] = Patron(
-            pid, p.name, p.client, tuple(assets), tuple(sites), p.reinforcements_per_day, p.reinforce_unit
+            pid,
+            p.name,
+            p.client,
+            assets,
+            tuple(sites),
+            p.reinforcements_per_day,
+            p.reinforce_unit,
+            standby,
         )
     return patrons
+
+
+def _build_assets(ref: str, items: Any, places: Mapping[str, Place]) -> tuple[AirAsset, ...]:
+    assets = []
+    for j, a in enumerate(items):
+        aref = f"{ref}[{j}]"
+        _require(a.kind in ASSET_KINDS, f"{aref}.kind: {a.kind!r}; allowed: {', '.join(ASSET_KINDS)}")
+        _check_place(f"{aref}.base", a.base, places)
+        for name in ("count", "sortie_rate", "range_km", "replacement_per_week"):
+            _nonneg(f"{aref}.{name}", getattr(a, name))
+        assets.append(AirAsset(a.kind, a.count, a.base, a.sortie_rate, a.range_km, a.replacement_per_week))
+    return tuple(assets)
 
 
 def _build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> dict[str, UnitSpec]:
@@ -318,8 +332,20 @@ def _build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> 
             length = road_km[places[u.place].index, places[u.toward].index]
             _require(math.isfinite(length), f"{ref}: no road from {u.place!r} to {u.toward!r}")
             _require(u.km < length, f"{ref}.km: {u.km} must be shorter than the road ({length:g} km)")
+        if u.standby is not None:
+            _require(u.standby in cfg.patrons, f"{ref}.standby: unknown patron {u.standby!r}")
         units[uid] = UnitSpec(
-            uid, u.name, u.faction, u.role, u.axis, int(u.strength), float(u.quality), u.place, u.toward, u.km
+            uid,
+            u.name,
+            u.faction,
+            u.role,
+            u.axis,
+            int(u.strength),
+            float(u.quality),
+            u.place,
+            u.toward,
+            u.km,
+            u.standby,
         )
     return units
 
@@ -327,6 +353,7 @@ def _build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> 
 def _build_oil(cfg: Any, places: Mapping[str, Place]) -> dict[str, OilSystem]:
     systems = {}
     _nonneg("theatre.oil.background_bpd", cfg.oil.background_bpd)
+    _nonneg("theatre.oil.reference_bpd", cfg.oil.reference_bpd)
     blockader = cfg.oil.blockading_faction
     _require(
         blockader is None or blockader in cfg.factions,
@@ -404,6 +431,7 @@ def build_theatre(cfg: Any) -> Theatre:
         units=units,
         oil_systems=oil,
         oil_background_bpd=float(cfg.oil.background_bpd),
+        oil_reference_bpd=float(cfg.oil.reference_bpd),
         oil_blockader=cfg.oil.blockading_faction,
         front_faction=cfg.front_faction,
         watch_places=tuple(cfg.watch_places),

@@ -44,6 +44,7 @@ class Unit(CellAgent):
         self.dest = th.index(spec.toward) if spec.toward is not None else -1
         self.km = spec.km
         self.target = self.node
+        self.holding = False  # attack units hold where they stand during a ceasefire or a deal
         self.cell = model.space[self.node]
 
     # -- derived state ------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ class Unit(CellAgent):
         if self.broken:
             self._retreat(0.5 * budget)
             return
-        if self.dest < 0 and self.node == self.target:
+        if self.holding or (self.dest < 0 and self.node == self.target):
             return
         while budget > 1e-9:
             if self.dest < 0:
@@ -176,7 +177,8 @@ class Unit(CellAgent):
         p = self.model.params.morale
         if not assaulted:
             cohesion = self.model.factions[self.faction].cohesion
-            self.morale += p.recovery_per_day * self.supply * cohesion * (1.0 - self.morale)
+            rate = p.recovery_per_day * self.model.regroup[self.faction]
+            self.morale = min(1.0, self.morale + rate * self.supply * cohesion * (1.0 - self.morale))
         if self.broken and self.morale >= p.rally_threshold:
             self.broken = False
 
@@ -204,7 +206,9 @@ class FactionAgent(mesa.Agent):
         model = self.model
         control = model.control
         threatened = [p for p in self._priority if control[p] == self.key and p in model.threatened]
+        hold = model.ceasefire_in_force or model.offensives_frozen
         for u in self.units():
+            u.holding = hold and u.role == "attack" and not u.broken
             if u.broken:
                 u.target = self._retreat_place(u)
             elif u.role == "attack":
@@ -243,17 +247,41 @@ class PatronAgent(mesa.Agent):
         self.key = spec.id
         self.spec = spec
         self.client = spec.client
-        self.aircraft = [float(a.count) for a in spec.assets]
+        self.assets = list(spec.assets)
+        self.aircraft = [float(a.count) for a in self.assets]
         self.reinforcements_sent = 0.0
+        self.reinforcements_today = 0
         self.aircraft_lost = 0
+        self.intervened_day = float("nan")
         th = model.theatre
-        self._bases = [th.index(a.base) for a in spec.assets]
+        self._bases = [th.index(a.base) for a in self.assets]
         self._ad = [(th.index(s.place), s.radius_km, s.strength) for s in spec.air_defence]
+
+    def can_intervene(self) -> bool:
+        """Whether the patron has standby forces to commit."""
+        return bool(self.spec.standby_assets) or any(
+            u.standby == self.key for u in self.model.theatre.units.values()
+        )
+
+    def intervene(self) -> None:
+        """Commit the standby air assets and deploy the standby units (once)."""
+        model = self.model
+        if self.intervened_day == self.intervened_day:  # not NaN: already in
+            return
+        self.intervened_day = float(model.steps)
+        for a in self.spec.standby_assets:
+            self.assets.append(a)
+            self.aircraft.append(float(a.count))
+            self._bases.append(model.theatre.index(a.base))
+        for spec in model.theatre.units.values():
+            if spec.standby == self.key and spec.id not in model.unit_by_key:
+                model.add_unit(spec)
 
     def step(self) -> None:
         """Replace lost aircraft and send reinforcements to the designated unit."""
         rng = self.model.rng
-        for i, a in enumerate(self.spec.assets):
+        self.reinforcements_today = 0
+        for i, a in enumerate(self.assets):
             if a.replacement_per_week > 0 and self.aircraft[i] < a.count:
                 self.aircraft[i] = min(a.count, self.aircraft[i] + rng.poisson(a.replacement_per_week / 7))
         if not self.model.params.reinforcements.enabled or self.spec.reinforce_unit is None:
@@ -261,21 +289,24 @@ class PatronAgent(mesa.Agent):
         unit = self.model.unit_by_key.get(self.spec.reinforce_unit)
         if unit is None or unit.strength <= 0:
             return
-        arrivals = rng.poisson(self.spec.reinforcements_per_day)
+        rate = self.spec.reinforcements_per_day * self.model.support[self.key]
+        rate *= self.model.regroup[self.client]
+        arrivals = int(rng.poisson(rate))
         unit.strength += arrivals
         self.reinforcements_sent += arrivals
+        self.reinforcements_today = arrivals
 
     def sorties_over(self, place: int) -> list[tuple[int, AirAsset, float]]:
         """(asset index, asset, sorties per contested place) of assets that can reach ``place``."""
         model = self.model
         out = []
-        for i, a in enumerate(self.spec.assets):
+        for i, a in enumerate(self.assets):
             base = self._bases[i]
             if model.control[base] != self.client or self.aircraft[i] <= 0:
                 continue
             if model.theatre.air_km[base, place] > a.range_km:
                 continue
-            out.append((i, a, self.aircraft[i] * a.sortie_rate))
+            out.append((i, a, self.aircraft[i] * a.sortie_rate * model.support[self.key]))
         return out
 
     def air_defence_over(self, place: int) -> float:

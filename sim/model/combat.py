@@ -95,7 +95,7 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
     model.threatened = set(contested)
     losses: dict[str, float] = defaultdict(float)
     assaulted: set[Unit] = set()
-    if not contested:
+    if not contested or model.ceasefire_in_force:
         return losses, assaulted
     shares = _count_shares(model, contested) if model.params.air.enabled else {}
 
@@ -112,7 +112,7 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
         ratio = a_power / d_power if d_power > 0 else math.inf
         if params.estimate_noise > 0:
             ratio *= math.exp(params.estimate_noise * model.rng.standard_normal())
-        assault = ratio >= params.assault_ratio
+        assault = ratio >= params.assault_ratio * model.assault_ratio_factor
         intensity = 1.0 if assault else params.skirmish_intensity
         if assault:
             assaulted.update(attackers)

@@ -8,8 +8,10 @@ Process order each day (docs/ODD.md, "Process overview and scheduling"):
 4. combat at contested places (place index order), captures;
 5. morale recovery (not for units that fought an assault) and rallying; dead units leave;
 6. supply from the factions' bases through held places;
-7. cohesion, oil production;
-8. the day's state is recorded.
+7. cohesion;
+8. the enabled mechanisms, in this order: oil economy, eastern unrest, ceasefire, red line, patron
+   bargaining (each reads the state the previous ones left);
+9. the day's state is recorded.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from scipy.sparse.csgraph import dijkstra
 from sim.config import MechanismsConfig
 from sim.model.agents import FactionAgent, PatronAgent, Unit
 from sim.model.combat import resolve_combat
-from sim.theatre import Theatre
+from sim.model.mechanism import Mechanism
+from sim.theatre import Theatre, UnitSpec
 
 __all__ = ["OUTCOMES", "SERIES", "ConflictModel", "empty_outcomes", "release_mesa_caches"]
 
@@ -59,6 +62,16 @@ SERIES = (
     "oil_output_bpd",
     "unrest_active_share",
     "fatalities_cum",
+)
+
+
+#: Switchable mechanisms: config key -> class, in the order they step each day.
+MECHANISMS = (
+    ("oil", "sim.model.oil.OilEconomy"),
+    ("unrest", "sim.model.eastern.EasternUnrest"),
+    ("ceasefire", "sim.model.ceasefire.Ceasefire"),
+    ("red_line", "sim.model.redline.RedLine"),
+    ("bargaining", "sim.model.bargaining.PatronBargaining"),
 )
 
 
@@ -106,26 +119,75 @@ class ConflictModel(mesa.Model):
         self.units_of: dict[str, list[Unit]] = {fid: [] for fid in theatre.factions}
         self.unit_by_key: dict[str, Unit] = {}
         for spec in theatre.units.values():
-            u = Unit(self, spec, morale=theatre.factions[spec.faction].initial_morale)
-            self.units_of[u.faction].append(u)
-            self.unit_by_key[u.key] = u
+            if spec.standby is None:
+                self.add_unit(spec)
         self.faction_set = self.agents_by_type[FactionAgent]
         self.patron_set = self.agents_by_type.get(PatronAgent)
         self.unit_set = self.agents_by_type[Unit]
 
-        self.oil_level = {sid: s.initial_bpd for sid, s in theatre.oil_systems.items()}
+        # State that mechanisms set and core processes read (neutral values when no mechanism acts).
+        self.ceasefire_in_force = False  # no combat; attack units hold (ceasefire mechanism)
+        self.offensives_frozen = False  # attack units hold (patrons' deal)
+        self.assault_ratio_factor = 1.0  # assaults need this x the usual force ratio (patrons' deal)
+        self.support = {pid: 1.0 for pid in self.patrons}  # x air sorties and reinforcements
+        self.regroup = {fid: 1.0 for fid in self.factions}  # x morale recovery and patron reinforcement
+        self.pressure_sources: dict[str, float] = {}  # patron pressure to de-escalate, by source
+        self.east_unrest_share = 0.0  # active share in the blockading side's cities (unrest mechanism)
+
         self.fatalities = 0.0
+        self.losses_cum = {fid: 0.0 for fid in self.factions}
+        self.initial_strength = {fid: self.strength(fid) for fid in self.factions}
         self.places_lost_today: dict[str, int] = defaultdict(int)
+        self.places_lost_cum: dict[str, int] = defaultdict(int)
+        self.mechanisms = self._build_mechanisms()
         self.series = {name: np.full(horizon_days + 1, np.nan) for name in self.series_names()}
         self._update_supply()
         self._record(0)
 
+    def _build_mechanisms(self) -> list[Mechanism]:
+        """One object per enabled mechanism, in the fixed order of ``MECHANISMS``."""
+        import importlib
+
+        built = []
+        for key, path in MECHANISMS:
+            if getattr(self.params, key).enabled:
+                module, _, name = path.rpartition(".")
+                built.append(getattr(importlib.import_module(module), name)(self))
+        return built
+
+    def mechanism(self, cls: type) -> Mechanism | None:
+        """The mechanism object of a class, or None if it is switched off."""
+        return next((m for m in self.mechanisms if isinstance(m, cls)), None)
+
+    def add_unit(self, spec: UnitSpec) -> Unit:
+        """Create a unit from its spec (at start, or when a patron deploys a standby force)."""
+        u = Unit(self, spec, morale=self.theatre.factions[spec.faction].initial_morale)
+        self.units_of[u.faction].append(u)
+        self.unit_by_key[u.key] = u
+        return u
+
+    def pressure(self) -> float:
+        """Patron pressure to de-escalate, in [0, 1] (the strongest current source)."""
+        return max(self.pressure_sources.values(), default=0.0)
+
+    def front_moved_within(self, days: int, km: float) -> bool:
+        """Whether ``front_km`` changed by more than ``km`` over the last ``days`` days."""
+        h = self.series["front_km"][max(0, self.steps - days) : self.steps + 1]
+        return bool(len(h)) and float(np.nanmax(h) - np.nanmin(h)) > km
+
+    def stalled_days(self, km: float) -> int:
+        """Days since ``front_km`` last moved by more than ``km`` from today's value."""
+        h = self.series["front_km"][: self.steps + 1]
+        moved = np.flatnonzero(np.abs(h - h[-1]) > km)
+        return int(self.steps - moved[-1]) if len(moved) else int(self.steps)
+
     # -- queries ------------------------------------------------------------------------------------
 
     def series_names(self) -> list[str]:
-        """Contract series plus each faction's strength and cohesion."""
+        """Contract series, each faction's strength and cohesion, and the mechanisms' series."""
         extra = [f"{f.lower()}_strength" for f in self.theatre.factions]
         extra += [f"{f.lower()}_cohesion" for f in self.theatre.factions]
+        extra += [name for m in self.mechanisms for name in m.series_names]
         return list(dict.fromkeys([*SERIES, *extra]))
 
     def all_units(self) -> list[Unit]:
@@ -152,10 +214,6 @@ class ConflictModel(mesa.Model):
                 best = max(best, pos)
         return best
 
-    def oil_output(self) -> float:
-        """National oil output in barrels per day."""
-        return self.theatre.oil_background_bpd + sum(self.oil_level.values())
-
     # -- state changes ------------------------------------------------------------------------------
 
     def capture(self, place: int, faction: str, attackers: list[Unit]) -> None:
@@ -164,6 +222,7 @@ class ConflictModel(mesa.Model):
         self.control[place] = faction
         self._control_version += 1
         self.places_lost_today[loser] += 1
+        self.places_lost_cum[loser] += 1
         pid = self.theatre.place_ids[place]
         if faction == self.theatre.front_faction and pid in self.captured_day:
             if math.isnan(self.captured_day[pid]):
@@ -174,7 +233,6 @@ class ConflictModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one day."""
-        self.places_lost_today.clear()
         if self.patron_set is not None:
             self.patron_set.do("step")
         self.faction_set.do("plan")
@@ -188,10 +246,13 @@ class ConflictModel(mesa.Model):
             strength = self.strength(fid)
             share = losses.get(fid, 0.0) / strength if strength > 0 else 0.0
             f.update_cohesion(self.places_lost_today.get(fid, 0), share)
+            self.losses_cum[fid] += losses.get(fid, 0.0)
         self.fatalities += self.params.combat.killed_share * sum(losses.values())
-        if self.params.oil.enabled:
-            self._update_oil()
+        self._record_front(self.steps)  # mechanisms read today's front line
+        for m in self.mechanisms:
+            m.step()
         self._record(self.steps)
+        self.places_lost_today.clear()  # "today" = since the last step
 
     def _remove_dead(self) -> None:
         for fid, units in self.units_of.items():
@@ -232,26 +293,18 @@ class ConflictModel(mesa.Model):
                 else:
                     u.supply = max(p.floor, 1.0 - (1.0 - p.floor) * (d - p.range_km) / p.decay_km)
 
-    def _update_oil(self) -> None:
-        th, p = self.theatre, self.params.oil
-        for sid, system in th.oil_systems.items():
-            holders = {self.control[th.index(pl)] for pl in system.requires}
-            holder = holders.pop() if len(holders) == 1 else None
-            blocked = p.blockade and holder == th.oil_blockader
-            if holder is None or blocked:
-                self.oil_level[sid] = 0.0
-            else:
-                step = system.capacity_bpd / p.ramp_days
-                self.oil_level[sid] = min(system.capacity_bpd, self.oil_level[sid] + step)
+    def _record_front(self, day: int) -> None:
+        self.series["front_km"][day] = self.front_km()
 
     def _record(self, day: int) -> None:
         s = self.series
-        s["front_km"][day] = self.front_km()
+        self._record_front(day)
         for fid, f in self.factions.items():
             s[f"{fid.lower()}_strength"][day] = self.strength(fid)
             s[f"{fid.lower()}_cohesion"][day] = f.cohesion
-        s["oil_output_bpd"][day] = self.oil_output() if self.params.oil.enabled else math.nan
         s["fatalities_cum"][day] = self.fatalities
+        for m in self.mechanisms:
+            m.record(day)
 
     # -- whole runs ---------------------------------------------------------------------------------
 
@@ -266,8 +319,12 @@ class ConflictModel(mesa.Model):
         for pid, day in self.captured_day.items():
             out[f"{pid}_captured_day"] = day
         out["front_km_final"] = self.front_km()
-        out["oil_output_final_bpd"] = self.oil_output() if self.params.oil.enabled else math.nan
         out["fatalities_total"] = self.fatalities
+        for pid, patron in self.patrons.items():
+            if patron.can_intervene():
+                out[f"{pid}_intervened_day"] = patron.intervened_day
+        for m in self.mechanisms:
+            out.update(m.outcomes())
         return out
 
 

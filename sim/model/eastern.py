@@ -1,0 +1,139 @@
+"""Unrest in the East: an Epstein civil-violence grid per eastern city, coupled to the war.
+
+Seed: "Haftar will face challenges in his strongholds in the Libyan East, after he had excluded all of
+his opponents without mercy in the past."
+
+Each city in ``cities`` (held by the LNA at the start) owns a :class:`sim.model.unrest.CityUnrest` agent:
+a grid_size x grid_size torus of citizens and cops following Epstein's (2002) rules. Daily, the war
+sets each grid's drivers, then every grid steps (city order):
+
+* legitimacy L = legitimacy_base - exclusion_penalty - legitimacy_drop_per_defeat x places the
+  faction has lost - legitimacy_drop_per_1000_killed x fatalities / 1,000 (clipped to [0, 1]);
+* hardship shift = the oil mechanism's hardship (lost revenue), 0 if oil is off;
+* cops = cop_density x cells x (police_floor + (1 - police_floor) x the faction's strength now in the
+  city / at the start), so units sent to the front take cops away.
+
+Then the coupling back: the population-weighted active share lowers the faction's cohesion by
+``cohesion_weight`` x share a day and feeds the blockade decision; a city whose active share stays
+above ``divert_threshold`` for ``divert_days`` days makes the faction send its strongest unit from
+outside the East home to that city; a mean share above ``govt_fall_threshold`` for ``govt_fall_days``
+brings down the eastern government (``east_govt_fell_day``; a one-off cohesion loss).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.model.mechanism import Mechanism
+from sim.model.oil import OilEconomy
+from sim.model.unrest import CityUnrest, EpsteinParams
+
+__all__ = ["EasternUnrest"]
+
+
+class EasternUnrest(Mechanism):
+    """Civil unrest in the eastern cities and its effects on the LNA."""
+
+    series_names = ("unrest_active_share", "east_legitimacy", "east_cops_share")
+
+    def __init__(self, model) -> None:
+        """Build one Epstein grid per city, with its initial police strength."""
+        super().__init__(model)
+        p = self.params = model.params.unrest
+        th = model.theatre
+        self.places = [th.index(c) for c in p.cities]
+        self.faction = model.control[self.places[0]]
+        pops = np.array([float(th.places[c].population or 1) for c in p.cities])
+        self.weights = pops / pops.sum()
+        grid = EpsteinParams(
+            width=p.grid_size,
+            height=p.grid_size,
+            citizen_density=p.citizen_density,
+            cop_density=p.cop_density,
+            citizen_vision=p.vision,
+            cop_vision=p.vision,
+            legitimacy=self._legitimacy(),
+            max_jail_term=p.max_jail_term,
+        )
+        self.cities = [CityUnrest(model, c, grid) for c in p.cities]
+        self.base_cops = [c.grid.n_cops for c in self.cities]
+        self.base_strength = [self._strength_at(i) for i in self.places]
+        self.above = [0] * len(self.cities)
+        self.share = 0.0
+        self.peak = 0.0
+        self.mean_above = 0
+        self.fell_day = math.nan
+        self.diversions = 0
+
+    def _strength_at(self, place: int) -> float:
+        return sum(u.strength for u in self.model.units_at(place) if u.faction == self.faction)
+
+    def _legitimacy(self) -> float:
+        p, m = self.params, self.model
+        lost = m.places_lost_cum.get(self.faction, 0)
+        x = p.legitimacy_base - p.exclusion_penalty - p.legitimacy_drop_per_defeat * lost
+        x -= p.legitimacy_drop_per_1000_killed * m.fatalities / 1000
+        return min(1.0, max(0.0, x))
+
+    def step(self) -> None:
+        """Set the drivers, step the grids, feed unrest back into the war."""
+        m, p = self.model, self.params
+        oil = m.mechanism(OilEconomy)
+        legitimacy, hardship = self._legitimacy(), (oil.hardship if oil is not None else 0.0)
+        shares = []
+        for k, (city, place) in enumerate(zip(self.cities, self.places, strict=True)):
+            base = self.base_strength[k]
+            ratio = min(1.0, self._strength_at(place) / base) if base > 0 else 1.0
+            city.grid.legitimacy = legitimacy
+            city.grid.hardship_shift = hardship
+            city.grid.set_cops(round(self.base_cops[k] * (p.police_floor + (1 - p.police_floor) * ratio)))
+            city.step()
+            shares.append(city.grid.active_share)
+            self.above[k] = self.above[k] + 1 if shares[-1] > p.divert_threshold else 0
+            if self.above[k] >= p.divert_days:
+                self._divert(place)
+                self.above[k] = 0
+        self.share = float(np.dot(self.weights, shares))
+        self.peak = max(self.peak, self.share)
+        m.east_unrest_share = self.share
+        faction = m.factions[self.faction]
+        faction.cohesion = max(0.0, faction.cohesion - p.cohesion_weight * self.share)
+        self.mean_above = self.mean_above + 1 if self.share > p.govt_fall_threshold else 0
+        if self.mean_above >= p.govt_fall_days and math.isnan(self.fell_day):
+            self.fell_day = float(m.steps)
+            faction.cohesion = max(0.0, faction.cohesion - p.govt_fall_cohesion)
+
+    def _divert(self, place: int) -> None:
+        """Send the faction's strongest unbroken unit from outside the East home to ``place``."""
+        m = self.model
+        east = set(self.places)
+        candidates = [
+            u
+            for u in m.units_of[self.faction]
+            if not u.broken
+            and u.node not in east
+            and u.role != "attack"
+            and not (u.dest >= 0 and u.dest in east)
+        ]
+        if not candidates:
+            return
+        unit = max(candidates, key=lambda u: (u.strength, -u.unique_id))
+        unit.role, unit.home = "defend", place
+        self.diversions += 1
+
+    def record(self, day: int) -> None:
+        """Mean active share, legitimacy and the share of cops left."""
+        s = self.model.series
+        s["unrest_active_share"][day] = self.share
+        s["east_legitimacy"][day] = self._legitimacy()
+        s["east_cops_share"][day] = sum(c.grid.n_cops for c in self.cities) / max(1, sum(self.base_cops))
+
+    def outcomes(self) -> dict:
+        """Contract outcomes of the unrest mechanism."""
+        return {
+            "unrest_peak_active_share": self.peak,
+            "east_govt_fell_day": self.fell_day,
+            "unrest_diversions": self.diversions,
+        }

@@ -1,0 +1,265 @@
+"""The analysts' scenarios as mechanisms: cause and effect over many seeded runs."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from sim.cli import preflight
+from sim.experiment import compose, prepare
+from sim.model import ConflictModel
+from sim.model.bargaining import PatronBargaining
+from sim.model.ceasefire import Ceasefire
+from sim.runner import run_seed, simulate
+
+N = 40
+
+
+@pytest.fixture(scope="module")
+def exp():
+    return prepare(compose([]))
+
+
+def params(exp, **changes):
+    """Mechanism parameters with some sub-configs changed, e.g. ceasefire={'enabled': True}."""
+    mech = exp.config.mechanisms
+    return dataclasses.replace(
+        mech, **{k: dataclasses.replace(getattr(mech, k), **v) for k, v in changes.items()}
+    )
+
+
+def runs(exp, p, n=N, horizon=120, salt=0):
+    return [simulate(exp.theatre, p, horizon, run_seed(100 + salt, i)) for i in range(n)]
+
+
+# A front that moves: weaker defences, so assaults go in and places change hands.
+MOBILE = {"combat": {"defender_bonus": 1.0, "assault_ratio": 0.8}}
+
+
+# --- ceasefire and the pretext type ---------------------------------------------------------------
+
+
+def ceasefire_stats(models, horizon):
+    declared = [m for m in models if not math.isnan(m.outcomes()["ceasefire_declared_day"])]
+    broken = [m for m in declared if not math.isnan(m.outcomes()["ceasefire_broken_day"])]
+    lags = [
+        (o["ceasefire_broken_day"] if not math.isnan(o["ceasefire_broken_day"]) else horizon)
+        - o["ceasefire_declared_day"]
+        for o in (m.outcomes() for m in declared)
+    ]
+    return len(declared), len(broken) / max(1, len(declared)), float(np.mean(lags))
+
+
+def test_pretext_ceasefire_is_broken_sooner_and_more_often(exp):
+    pretext = runs(exp, params(exp, ceasefire={"enabled": True, "pretext_prob": 1.0}))
+    sincere = runs(exp, params(exp, ceasefire={"enabled": True, "pretext_prob": 0.0}))
+    n_p, share_p, lag_p = ceasefire_stats(pretext, 120)
+    n_s, share_s, lag_s = ceasefire_stats(sincere, 120)
+    assert n_p >= N // 2 and n_s >= N // 2  # ceasefires are declared in most runs of both
+    assert share_p > share_s + 0.2
+    assert lag_p < lag_s - 10
+    assert all(m.outcomes()["ceasefire_pretext"] for m in pretext)
+    assert not any(m.outcomes()["ceasefire_pretext"] for m in sincere)
+
+
+def test_pretext_brings_egyptian_strikes(exp):
+    pretext = runs(exp, params(exp, ceasefire={"enabled": True, "pretext_prob": 1.0}), salt=1)
+    sincere = runs(exp, params(exp, ceasefire={"enabled": True, "pretext_prob": 0.0}), salt=1)
+    hit = sum(not math.isnan(m.outcomes()["egypt_intervened_day"]) for m in pretext)
+    assert hit > N // 3
+    assert sum(not math.isnan(m.outcomes()["egypt_intervened_day"]) for m in sincere) == 0  # no red line on
+    for m in pretext:
+        o = m.outcomes()
+        if not math.isnan(o["egypt_intervened_day"]):
+            assert o["egypt_intervened_day"] > o["ceasefire_declared_day"]  # strikes come in the lull
+            assert "egypt_western_front" in m.unit_by_key  # standby force deployed
+
+
+def test_gna_learns_the_type_from_what_it_sees(exp):
+    def belief_after_a_week(pretext_prob):
+        out = []
+        for m in runs(
+            exp,
+            params(
+                exp,
+                ceasefire={
+                    "enabled": True,
+                    "pretext_prob": pretext_prob,
+                    "lull_days_min": 30,
+                    "lull_days_max": 30,
+                    "preempt_belief": 0.0,
+                    "incident_hazard": 0.0,
+                },
+            ),
+            n=20,
+            salt=2,
+        ):
+            c = m.mechanism(Ceasefire)
+            d = c.declared_day
+            if not math.isnan(d) and d + 7 < 120:
+                out.append(m.series["gna_belief_sincere"][int(d) + 7])
+        return np.mean(out)
+
+    assert belief_after_a_week(1.0) < 0.3 < 0.7 < belief_after_a_week(0.0)
+
+
+def test_no_fighting_while_a_ceasefire_holds(exp):
+    p = params(
+        exp, ceasefire={"enabled": True, "pretext_prob": 0.0, "incident_hazard": 0.0, "preempt_belief": 0.0}
+    )
+    for m in runs(exp, p, n=10, salt=3):
+        held = m.series["ceasefire_in_force"] == 1
+        if held.sum() > 5:
+            fat = m.series["fatalities_cum"]
+            days = np.flatnonzero(held)[1:]
+            assert np.allclose(fat[days], fat[days - 1])
+
+
+# --- Egypt's red line -----------------------------------------------------------------------------
+
+
+def test_red_line_crossing_makes_egypt_intervene(exp):
+    on = runs(exp, params(exp, red_line={"enabled": True}, **MOBILE), n=20, salt=4)
+    crossed = [m for m in on if not math.isnan(m.outcomes()["red_line_crossed_day"])]
+    assert len(crossed) >= 5
+    for m in on:
+        o = m.outcomes()
+        if not math.isnan(o["egypt_intervened_day"]):
+            assert o["egypt_intervened_day"] >= max(o["red_line_crossed_day"], 13)
+    assert sum(not math.isnan(m.outcomes()["egypt_intervened_day"]) for m in crossed) >= 0.7 * len(crossed)
+
+
+# --- Turkey-Russia bargaining ---------------------------------------------------------------------
+
+
+def test_deal_freezes_the_front_and_cuts_foreign_reinforcements(exp):
+    deal = params(exp, bargaining={"enabled": True, "deal_bias": -3.5, "break_hazard": 0.0}, **MOBILE)
+    no_deal = params(exp, **MOBILE)
+    moved_with, moved_without, reinf_with, reinf_without = [], [], [], []
+    for i in range(N):
+        seed = run_seed(105, i)
+        a = simulate(exp.theatre, deal, 120, seed)
+        b = simulate(exp.theatre, no_deal, 120, seed)
+        d = a.outcomes()["tr_deal_day"]
+        if math.isnan(d) or d > 60:
+            continue
+        d = int(d)
+        moved_with.append(np.nanmax(np.abs(np.diff(a.series["front_km"][d:]))) if d < 120 else 0)
+        moved_without.append(np.nanmax(np.abs(np.diff(b.series["front_km"][d:]))) if d < 120 else 0)
+        reinf_with.append(sum(pa.reinforcements_sent for pa in a.patrons.values()))
+        reinf_without.append(sum(pa.reinforcements_sent for pa in b.patrons.values()))
+    assert len(moved_with) >= N // 2
+    assert np.mean(moved_with) < 0.5 * np.mean(moved_without)
+    assert np.mean(reinf_with) < 0.8 * np.mean(reinf_without)
+
+
+def test_clash_is_rare_unless_both_escalate(exp):
+    calm = params(
+        exp,
+        bargaining={
+            "enabled": True,
+            "initial_escalation": [0.1, 0.1],
+            "escalation_rate": 0.0,
+            "deal_bias": -50.0,
+        },
+    )
+    hot = params(
+        exp,
+        bargaining={
+            "enabled": True,
+            "initial_escalation": [1.0, 1.0],
+            "deescalation_rate": 0.0,
+            "deal_bias": -50.0,
+        },
+    )
+    clashes = lambda ms: sum(not math.isnan(m.outcomes()["tr_clash_day"]) for m in ms)  # noqa: E731
+    assert clashes(runs(exp, calm, n=20, salt=6)) <= 2
+    assert clashes(runs(exp, hot, n=20, salt=6)) >= 10
+
+
+def test_a_deal_breaks_when_a_client_takes_a_place(exp):
+    p = params(exp, bargaining={"enabled": True, "deal_bias": 5.0, "break_hazard": 0.0})
+    m = ConflictModel(exp.theatre, p, 30, rng=1)
+    m.step()
+    b = m.mechanism(PatronBargaining)
+    assert b.in_force and m.offensives_frozen and m.assault_ratio_factor == p.bargaining.restraint
+    m.capture(exp.theatre.index("hun"), "GNA", [])  # a violation
+    m.step()
+    assert not math.isnan(b.deal_broken_day)
+
+
+# --- oil: the blockade decision -------------------------------------------------------------------
+
+
+def test_pressure_lifts_the_blockade_sooner(exp):
+    def lifted(p):
+        return [m.outcomes()["blockade_lifted_day"] for m in runs(exp, p, n=20, horizon=150, salt=7)]
+
+    base = lifted(exp.config.mechanisms)
+    pressed = lifted(params(exp, bargaining={"enabled": True, "deal_bias": 2.0, "break_hazard": 0.0}))
+    never = lifted(params(exp, oil={"lift_enabled": False}))
+    assert all(math.isnan(d) for d in never)
+    days = lambda xs: np.mean([150 if math.isnan(x) else x for x in xs])  # noqa: E731
+    assert days(pressed) < days(base) - 30
+
+
+def test_lost_revenue_is_hardship(exp):
+    m = simulate(exp.theatre, exp.config.mechanisms, 10, 3)
+    h, out = m.series["hardship"], m.series["oil_output_bpd"]
+    ref = exp.theatre.oil_reference_bpd
+    np.testing.assert_allclose(h, exp.config.mechanisms.oil.hardship_weight * np.clip(1 - out / ref, 0, None))
+
+
+# --- scenarios are configs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scenario", "on"),
+    [
+        ("baseline", set()),
+        ("ceasefire_pretext", {"ceasefire", "red_line"}),
+        ("turkey_russia_deal", {"bargaining"}),
+        ("eastern_unrest", {"unrest"}),
+        ("combined", {"ceasefire", "red_line", "bargaining", "unrest"}),
+    ],
+)
+def test_scenario_files_switch_mechanisms(scenario, on):
+    cfg = compose([f"scenario={scenario}"])
+    assert cfg.scenario.name == scenario
+    switched = {k for k in ("ceasefire", "red_line", "bargaining", "unrest") if cfg.mechanisms[k].enabled}
+    assert switched == on
+    assert OmegaConf.select(cfg, "mechanisms.oil.enabled")
+
+
+def test_all_four_scenarios_in_one_multirun():
+    preflight(["-m", "scenario=baseline,ceasefire_pretext,turkey_russia_deal,eastern_unrest"])
+
+
+@pytest.mark.parametrize(
+    ("scenario", "unset"),
+    [
+        (
+            "baseline",
+            [
+                "ceasefire_declared_day",
+                "ceasefire_broken_day",
+                "tr_deal_day",
+                "tr_clash_day",
+                "unrest_peak_active_share",
+                "east_govt_fell_day",
+                "egypt_intervened_day",
+            ],
+        ),
+        ("turkey_russia_deal", ["ceasefire_declared_day", "unrest_peak_active_share", "east_govt_fell_day"]),
+        ("ceasefire_pretext", ["tr_deal_day", "tr_clash_day", "unrest_peak_active_share"]),
+    ],
+)
+def test_switched_off_mechanisms_leave_their_outcomes_unset(scenario, unset):
+    e = prepare(compose([f"scenario={scenario}"]))
+    out = simulate(e.theatre, e.config.mechanisms, 30, 11).outcomes()
+    for name in unset:
+        assert math.isnan(out[name]), name
+    if scenario != "ceasefire_pretext":
+        assert out["ceasefire_pretext"] is False
