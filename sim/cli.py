@@ -128,7 +128,7 @@ def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dic
     c = exp.config
     write_frame(runs, outdir / RUNS_FILE)
     write_frame(series, outdir / SERIES_FILE)
-    questions = {k: OmegaConf.to_container(OmegaConf.structured(v)) for k, v in c.questions.items()}
+    questions = {k: vars(v) for k, v in c.questions.items()}
     experiment = {
         "scenario": exp.scenario,
         "theatre": c.theatre.name,
@@ -137,7 +137,7 @@ def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dic
         "seed": c.mc.seed,
         "elapsed_s": round(runs.attrs.get("elapsed_s", 0.0), 2),
     }
-    summary = summarise(runs, questions, experiment)
+    summary = summarise(runs, questions, experiment, mechanisms_on=exp.mechanisms_on)
     _save_figures(runs, c.horizon_days, exp.scenario, outdir / "figures")
     write_json(summary, outdir / SUMMARY_FILE)
     print(format_summary(summary))

@@ -499,6 +499,9 @@ class QuestionConfig:
     outcome: str = MISSING
     op: str = choice("happened", ("le", "lt", "ge", "gt", "happened", "true"))
     value: float | None = None
+    # Mechanisms (keys of ``mechanisms``) of which at least one must be on for the question to be
+    # answerable; otherwise the summary says "not modelled" instead of a probability of 0.
+    requires: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -33,6 +33,11 @@ class Experiment:
         """Scenario name."""
         return self.config.scenario.name
 
+    @property
+    def mechanisms_on(self) -> set[str]:
+        """Names of the mechanisms switched on (those without a switch are always on)."""
+        return {k for k, v in vars(self.config.mechanisms).items() if getattr(v, "enabled", True)}
+
 
 def compose(overrides: list[str] | None = None, config_dir: str | Path | None = None) -> DictConfig:
     """Compose the experiment config with Hydra's compose API, as ``python -m sim`` would.

@@ -52,13 +52,35 @@ def answer(runs: pd.DataFrame, question: Mapping[str, Any]) -> pd.Series:
 
 
 def summarise(
-    runs: pd.DataFrame, questions: Mapping[str, Mapping[str, Any]], experiment: Mapping[str, Any]
+    runs: pd.DataFrame,
+    questions: Mapping[str, Mapping[str, Any]],
+    experiment: Mapping[str, Any],
+    mechanisms_on: set[str] | None = None,
 ) -> dict[str, Any]:
-    """Build ``summary.json``: questions with probability and interval, outcome quantiles."""
+    """Build ``summary.json``: questions with probability and interval, outcome quantiles.
+
+    Args:
+        runs: the runs frame.
+        questions: question id -> ``QuestionConfig`` fields.
+        experiment: what to record about the experiment (scenario, horizon, ...).
+        mechanisms_on: mechanisms switched on; a question whose ``requires`` names none of them is
+            reported as not modelled (probability None). None: every question is answered.
+    """
     ok = runs[runs["status"] == "ok"]
     n, failed = len(ok), int((runs["status"] != "ok").sum())
     out_q = {}
     for qid, q in questions.items():
+        needs = list(q.get("requires") or [])
+        if mechanisms_on is not None and needs and not set(needs) & mechanisms_on:
+            out_q[qid] = {
+                "text": q["text"],
+                "probability": None,
+                "interval": None,
+                "not_modelled": f"needs one of: {', '.join(needs)}",
+                "n": n,
+                "failed": failed,
+            }
+            continue
         if q["outcome"] not in runs:
             raise ValueError(f"questions.{qid}.outcome: unknown outcome {q['outcome']!r}")
         k = int(answer(ok, q).sum()) if n else 0
@@ -110,6 +132,9 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         f"{'question':<58} {'P':>5}  {'90% interval':>13}",
     ]
     for q in summary["questions"].values():
+        if q.get("not_modelled"):
+            lines.append(f"{q['text'][:58]:<58}   not modelled in this scenario")
+            continue
         lo, hi = q["interval"] or (None, None)
         lines.append(f"{q['text'][:58]:<58} {_pct(q['probability'])}  [{_pct(lo)}, {_pct(hi)}]")
     lines += ["", f"{'outcome':<24} {'unit':<16} {'defined':>8} {'p05':>10} {'median':>10} {'p95':>10}"]

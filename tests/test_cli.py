@@ -81,7 +81,11 @@ def test_seeds_differ_between_runs(experiment_dir):
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("scenario=nope", "error: scenario: unknown option 'nope'; allowed: baseline"),
+        (
+            "scenario=nope",
+            "error: scenario: unknown option 'nope'; allowed: baseline, ceasefire_pretext, combined, "
+            "eastern_unrest, turkey_russia_deal",
+        ),
         (
             "mechanisms.combat.killed_share=2",
             "error: mechanisms.combat.killed_share: got 2.0; allowed range [0, 1]",

@@ -22,7 +22,7 @@ def small_summary(scenario: str) -> dict:
     exp = prepare(compose([f"scenario={scenario}", "mc=smoke", "mc.runs=12", "horizon_days=60", "mc.seed=7"]))
     runs, _ = run_experiment(exp, executor="serial", progress=False)
     questions = {k: vars(v) for k, v in exp.config.questions.items()}
-    s = summarise(runs, questions, {"scenario": scenario, "horizon_days": 60, "seed": 7})
+    s = summarise(runs, questions, {"scenario": scenario, "horizon_days": 60, "seed": 7}, exp.mechanisms_on)
     s["per_run"] = runs.drop(columns=["error"]).to_dict(orient="list")
     return json.loads(json.dumps(s, default=float))  # plain JSON types, NaN kept as NaN
 

@@ -70,3 +70,15 @@ def test_summary_leaves_failed_runs_out_and_counts_them():
 def test_unknown_outcome_in_a_question_is_named():
     with pytest.raises(ValueError, match=r"questions\.q\.outcome: unknown outcome 'nope'"):
         summarise(runs_frame(), {"q": {"text": "x", "outcome": "nope", "op": "happened"}}, {})
+
+
+def test_questions_about_switched_off_mechanisms_are_not_modelled():
+    questions = {
+        "q": {"text": "Sirte falls", "outcome": "sirte_captured_day", "op": "happened"},
+        "deal": {"text": "A deal", "outcome": "tr_deal_day", "op": "happened", "requires": ["bargaining"]},
+    }
+    s = summarise(runs_frame(), questions, {}, mechanisms_on={"combat", "oil"})
+    assert s["questions"]["deal"]["probability"] is None
+    assert "bargaining" in s["questions"]["deal"]["not_modelled"]
+    assert s["questions"]["q"]["probability"] == 0.5
+    assert "not modelled" in format_summary({**s, "experiment": {"ok": 4, "failed": 1}})

@@ -168,4 +168,5 @@ class Ceasefire(Mechanism):
             "ceasefire_broken_day": self.broken_day,
             "ceasefire_pretext": self.pretext,
             "ceasefire_broken_by": self.broken_by or "",
+            "ceasefire_duration_days": self.broken_day - self.declared_day,
         }
