@@ -433,16 +433,27 @@ class UnrestConfig:
     cop_density: float = prob(0.074)  # Epstein runs 3-5
     vision: float = positive(3.5)  # Epstein's 7 on a 40 x 40 grid, scaled to the smaller grid
     max_jail_term: int = _num(30, 1)  # Epstein run 2
-    legitimacy_base: float = prob(0.9)  # ASSUMPTION: Haftar's strongholds before the defeat
+    # ASSUMPTION: base - exclusion_penalty = 0.9, Epstein's legitimacy for a quiet society at these cop
+    # densities (Table 2, runs 3-4), before the defeats of June 2020.
+    legitimacy_base: float = prob(0.95)
     exclusion_penalty: float = prob(0.05)  # the seed's "excluded all of his opponents"
     legitimacy_drop_per_defeat: float = prob(0.03)
     legitimacy_drop_per_1000_killed: float = prob(0.01)
-    police_floor: float = prob(0.3)
-    divert_threshold: float = prob(0.05)  # active share that makes the LNA send a unit home ...
-    divert_days: int = _num(7, 1)  # ... when sustained for this many days
-    govt_fall_threshold: float = prob(0.08)  # mean active share that brings the eastern government down
-    govt_fall_days: int = _num(14, 1)  # ... when sustained (the al-Thinni cabinet resigned 13 Sep 2020)
-    cohesion_weight: float = nonneg(0.05)  # daily LNA cohesion loss per unit of active share
+    # Share of a city's security forces that remain (police, local units) when its army units leave.
+    # ASSUMPTION.
+    police_floor: float = prob(0.5)
+    # A city whose active share, averaged over divert_days, exceeds divert_threshold makes the LNA
+    # detach divert_strength personnel from its strongest unit outside the East (not attacking) and
+    # march them home; then the city's count restarts. ASSUMPTION: a battalion-size detachment.
+    divert_threshold: float = prob(0.04)
+    divert_days: int = _num(7, 1)
+    divert_strength: float = nonneg(1000.0)
+    # The eastern government falls when the population-weighted active share, averaged over
+    # govt_fall_days, exceeds govt_fall_threshold (the al-Thinni cabinet resigned on 13 Sep 2020 after
+    # weeks of protests; places.csv, al-Bayda note). ASSUMPTION for both values.
+    govt_fall_threshold: float = prob(0.04)
+    govt_fall_days: int = _num(21, 1)
+    cohesion_weight: float = nonneg(0.01)  # daily LNA cohesion loss per unit of active share
     govt_fall_cohesion: float = prob(0.1)  # one-off LNA cohesion loss when the government falls
 
 

@@ -9,15 +9,20 @@ sets each grid's drivers, then every grid steps (city order):
 
 * legitimacy L = legitimacy_base - exclusion_penalty - legitimacy_drop_per_defeat x places the
   faction has lost - legitimacy_drop_per_1000_killed x fatalities / 1,000 (clipped to [0, 1]);
-* hardship shift = the oil mechanism's hardship (lost revenue), 0 if oil is off;
+* hardship shift = the change in the oil mechanism's hardship since day 0 (lost revenue; negative once
+  output recovers), 0 if oil is off: the grievances people already had on day 0 are Epstein's
+  H ~ U(0, 1) at the base legitimacy;
 * cops = cop_density x cells x (police_floor + (1 - police_floor) x the faction's strength now in the
   city / at the start), so units sent to the front take cops away.
 
 Then the coupling back: the population-weighted active share lowers the faction's cohesion by
-``cohesion_weight`` x share a day and feeds the blockade decision; a city whose active share stays
-above ``divert_threshold`` for ``divert_days`` days makes the faction send its strongest unit from
-outside the East home to that city; a mean share above ``govt_fall_threshold`` for ``govt_fall_days``
-brings down the eastern government (``east_govt_fell_day``; a one-off cohesion loss).
+``cohesion_weight`` x share a day and feeds the blockade decision; a city whose active share, averaged
+over ``divert_days``, exceeds ``divert_threshold`` makes the faction detach ``divert_strength``
+personnel from its strongest unit outside the East and march them home to that city (a detachment
+unit that later diversions reinforce), as long as the city's forces are below their initial strength; a
+mean share averaged over ``govt_fall_days`` above
+``govt_fall_threshold`` brings down the eastern government (``east_govt_fell_day``; a one-off cohesion
+loss).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import numpy as np
 from sim.model.mechanism import Mechanism
 from sim.model.oil import OilEconomy
 from sim.model.unrest import CityUnrest, EpsteinParams
+from sim.theatre import UnitSpec
 
 __all__ = ["EasternUnrest"]
 
@@ -58,12 +64,14 @@ class EasternUnrest(Mechanism):
             max_jail_term=p.max_jail_term,
         )
         self.cities = [CityUnrest(model, c, grid) for c in p.cities]
+        oil = model.mechanism(OilEconomy)
+        self.hardship0 = oil.hardship if oil is not None else 0.0
         self.base_cops = [c.grid.n_cops for c in self.cities]
         self.base_strength = [self._strength_at(i) for i in self.places]
-        self.above = [0] * len(self.cities)
+        self.history = np.zeros((model.horizon_days + 1, len(self.cities)))  # active share per day
+        self.since_divert = [0] * len(self.cities)
         self.share = 0.0
         self.peak = 0.0
-        self.mean_above = 0
         self.fell_day = math.nan
         self.diversions = 0
 
@@ -81,7 +89,8 @@ class EasternUnrest(Mechanism):
         """Set the drivers, step the grids, feed unrest back into the war."""
         m, p = self.model, self.params
         oil = m.mechanism(OilEconomy)
-        legitimacy, hardship = self._legitimacy(), (oil.hardship if oil is not None else 0.0)
+        legitimacy = self._legitimacy()
+        hardship = (oil.hardship - self.hardship0) if oil is not None else 0.0
         shares = []
         for k, (city, place) in enumerate(zip(self.cities, self.places, strict=True)):
             base = self.base_strength[k]
@@ -91,36 +100,74 @@ class EasternUnrest(Mechanism):
             city.grid.set_cops(round(self.base_cops[k] * (p.police_floor + (1 - p.police_floor) * ratio)))
             city.step()
             shares.append(city.grid.active_share)
-            self.above[k] = self.above[k] + 1 if shares[-1] > p.divert_threshold else 0
-            if self.above[k] >= p.divert_days:
-                self._divert(place)
-                self.above[k] = 0
+        day = m.steps
+        self.history[day] = shares
+        for k, place in enumerate(self.places):
+            self.since_divert[k] += 1
+            window = self.history[max(1, day - p.divert_days + 1) : day + 1, k]
+            if self.since_divert[k] >= p.divert_days and window.mean() > p.divert_threshold:
+                self._divert(k, place)
+                self.since_divert[k] = 0
         self.share = float(np.dot(self.weights, shares))
         self.peak = max(self.peak, self.share)
         m.east_unrest_share = self.share
         faction = m.factions[self.faction]
         faction.cohesion = max(0.0, faction.cohesion - p.cohesion_weight * self.share)
-        self.mean_above = self.mean_above + 1 if self.share > p.govt_fall_threshold else 0
-        if self.mean_above >= p.govt_fall_days and math.isnan(self.fell_day):
-            self.fell_day = float(m.steps)
+        recent = self.history[max(1, day - p.govt_fall_days + 1) : day + 1] @ self.weights
+        sustained = day >= p.govt_fall_days and recent.mean() > p.govt_fall_threshold
+        if sustained and math.isnan(self.fell_day):
+            self.fell_day = float(day)
             faction.cohesion = max(0.0, faction.cohesion - p.govt_fall_cohesion)
 
-    def _divert(self, place: int) -> None:
-        """Send the faction's strongest unbroken unit from outside the East home to ``place``."""
+    def _divert(self, k: int, place: int) -> None:
+        """Detach ``divert_strength`` from the strongest unit outside the East and send it home.
+
+        Only while the city's forces, counting a detachment still on its way, are below their initial
+        strength: more troops than that cannot restore a legitimacy the regime has lost.
+        """
         m = self.model
         east = set(self.places)
+        key = f"{self.faction.lower()}_{m.theatre.place_ids[place]}_detachment"
+        on_way = (
+            m.unit_by_key[key].strength if key in m.unit_by_key and m.unit_by_key[key].node != place else 0.0
+        )
+        if self._strength_at(place) + on_way >= self.base_strength[k]:
+            return
         candidates = [
             u
             for u in m.units_of[self.faction]
             if not u.broken
-            and u.node not in east
             and u.role != "attack"
+            and u.key != key
+            and u.node not in east
             and not (u.dest >= 0 and u.dest in east)
         ]
         if not candidates:
             return
-        unit = max(candidates, key=lambda u: (u.strength, -u.unique_id))
-        unit.role, unit.home = "defend", place
+        donor = max(candidates, key=lambda u: (u.strength, -u.unique_id))
+        moved = min(self.params.divert_strength, donor.strength - 1)
+        if moved < 1:
+            return
+        donor.strength -= moved
+        unit = m.unit_by_key.get(key)
+        if unit is None:  # a new detachment, marching home from where the donor stands
+            spec = UnitSpec(
+                id=key,
+                name=f"Detachment sent home to {m.theatre.places[m.theatre.place_ids[place]].name}",
+                faction=self.faction,
+                role="defend",
+                axis=None,
+                strength=int(moved),
+                quality=donor.quality,
+                place=m.theatre.place_ids[donor.node],
+                toward=None,
+                km=0.0,
+            )
+            unit = m.add_unit(spec)
+            unit.home = unit.target = place
+            unit.morale, unit.supply = donor.morale, donor.supply
+        else:
+            unit.strength += moved
         self.diversions += 1
 
     def record(self, day: int) -> None:

@@ -139,21 +139,23 @@ class ConflictModel(mesa.Model):
         self.initial_strength = {fid: self.strength(fid) for fid in self.factions}
         self.places_lost_today: dict[str, int] = defaultdict(int)
         self.places_lost_cum: dict[str, int] = defaultdict(int)
-        self.mechanisms = self._build_mechanisms()
+        self.mechanisms: list[Mechanism] = []
+        self._build_mechanisms()
         self.series = {name: np.full(horizon_days + 1, np.nan) for name in self.series_names()}
         self._update_supply()
         self._record(0)
 
-    def _build_mechanisms(self) -> list[Mechanism]:
-        """One object per enabled mechanism, in the fixed order of ``MECHANISMS``."""
+    def _build_mechanisms(self) -> None:
+        """Build one object per enabled mechanism, in the fixed order of ``MECHANISMS``.
+
+        A mechanism may look up the ones built before it.
+        """
         import importlib
 
-        built = []
         for key, path in MECHANISMS:
             if getattr(self.params, key).enabled:
                 module, _, name = path.rpartition(".")
-                built.append(getattr(importlib.import_module(module), name)(self))
-        return built
+                self.mechanisms.append(getattr(importlib.import_module(module), name)(self))
 
     def mechanism(self, cls: type) -> Mechanism | None:
         """The mechanism object of a class, or None if it is switched off."""
