@@ -15,7 +15,7 @@ from sim.runner import run_experiment
 from sim.summary import summarise
 
 GOLDEN = Path(__file__).parent / "golden"
-SCENARIOS = ["baseline"]
+SCENARIOS = ["baseline", "ceasefire_pretext", "turkey_russia_deal", "eastern_unrest"]
 
 
 def small_summary(scenario: str) -> dict:
