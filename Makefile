@@ -26,6 +26,7 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
+	$(PY) benchmarks/bench_unrest.py
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache
