@@ -164,7 +164,7 @@ class UnitConfig:
 
 @dataclass
 class OilSystemConfig:
-    """An oil field/terminal chain that produces while one side holds all it requires."""
+    """An oil field/terminal chain: stopped while a place it requires is blockaded or fought over."""
 
     requires: list[str] = MISSING
     capacity_bpd: float = MISSING

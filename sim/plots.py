@@ -55,6 +55,41 @@ def plot_numeric(ax: plt.Axes, values: pd.Series, title: str, unit: str, scale: 
     ax.set_title(title, fontsize=10)
 
 
+#: Scenario events shown in the outcome figure: outcome column -> label.
+EVENTS = {
+    "ceasefire_declared_day": "ceasefire declared",
+    "ceasefire_broken_day": "ceasefire broken",
+    "egypt_intervened_day": "Egypt intervenes",
+    "tr_deal_day": "Turkey-Russia deal",
+    "tr_clash_day": "Turkey-Russia clash",
+    "east_govt_fell_day": "eastern government falls",
+    "blockade_lifted_day": "oil blockade lifted",
+}
+
+
+def plot_events(ax: plt.Axes, runs: pd.DataFrame) -> None:
+    """Share of runs in which each scenario event happened (events never possible are left out)."""
+    names, shares = [], []
+    for column, label in EVENTS.items():
+        if column in runs and runs[column].notna().any():
+            names.append(label)
+            shares.append(100 * runs[column].notna().mean())
+    if not names:
+        ax.text(
+            0.5, 0.5, "no scenario events in these runs", ha="center", va="center", transform=ax.transAxes
+        )
+        ax.axis("off")
+        return
+    y = np.arange(len(names))[::-1]
+    ax.barh(y, shares, color=COLOUR)
+    for yi, share in zip(y, shares, strict=True):
+        ax.text(min(share + 2, 85), yi, f"{share:.0f}%", va="center", fontsize=8)
+    ax.set_yticks(y, names, fontsize=9)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of runs in which it happened")
+    ax.set_title("Scenario events by the horizon", fontsize=10)
+
+
 def plot_outcomes(runs: pd.DataFrame, horizon: int, scenario: str | None = None):
     """Distributions of the main outcomes of one experiment.
 
@@ -79,13 +114,6 @@ def plot_outcomes(runs: pd.DataFrame, horizon: int, scenario: str | None = None)
         ax[3], ok["oil_output_final_bpd"], f"Oil output at day {horizon}", "thousand barrels/day", 1e3
     )
     plot_numeric(ax[4], ok["fatalities_total"], "Fatalities by the horizon", "people killed")
-    ax[5].axis("off")
-    ax[5].text(
-        0.0,
-        0.9,
-        f"scenario: {scenario}\nruns: {len(ok)} ok ({len(runs) - len(ok)} failed)\nhorizon: {horizon} days",
-        va="top",
-        fontsize=11,
-    )
+    plot_events(ax[5], ok)
     fig.suptitle(f"Outcome distributions: {scenario} (n = {len(ok)} runs)", fontsize=13)
     return fig, axes

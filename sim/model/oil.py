@@ -1,7 +1,10 @@
 """Oil economy: production by who holds fields and terminals, the blockade decision, hardship.
 
-Each oil system produces while one faction holds every place it requires and that faction is not
-blockading; a restarted system ramps up to capacity over ``ramp_days``, a stopped one drops at once.
+The National Oil Corporation works across the front line, so an oil system produces whoever holds its
+places, except while any of them is held by the blockading faction with its blockade in force, or is
+being fought over (contested that day). A restarted system ramps up to capacity over ``ramp_days``;
+a stopped one drops at once. (Output recovered to 1.2 mb/d in Nov 2020 with the LNA still holding the
+oil crescent and Sharara exporting through GNA-held Zawiya: forces.md section 9.)
 The blockading faction lifts its blockade (for good) with a daily probability that rises with the
 blockade's duration, with patron pressure (a ceasefire or a patrons' deal in force) and with unrest in
 its own cities. Lost revenue becomes hardship: the shortfall of output against the pre-blockade level,
@@ -66,11 +69,11 @@ class OilEconomy(Mechanism):
     def step(self) -> None:
         """Blockade decision, then production, then hardship."""
         self._decide_blockade()
-        th, control = self.model.theatre, self.model.control
+        th, control, fighting = self.model.theatre, self.model.control, self.model.threatened
         for sid, system in th.oil_systems.items():
-            holders = {control[i] for i in self._requires[sid]}
-            holder = holders.pop() if len(holders) == 1 else None
-            if holder is None or (self.blockade and holder == th.oil_blockader):
+            places = self._requires[sid]
+            blockaded = self.blockade and any(control[i] == th.oil_blockader for i in places)
+            if blockaded or any(i in fighting for i in places):
                 self.level[sid] = 0.0
             else:
                 step = system.capacity_bpd / self.params.ramp_days
