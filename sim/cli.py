@@ -99,13 +99,30 @@ def preflight(args: list[str]) -> None:
         raise ConfigError(one_line_error(exc, [a for a in args if not a.startswith("-")])) from exc
     for overrides in jobs:
         try:
-            prepare(compose(overrides))
+            exp = prepare(compose(overrides))
         except Exception as exc:
             raise ConfigError(one_line_error(exc, overrides)) from exc
+    run_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")), None)
+    if run_dir and len(jobs) == 1:
+        _check_folder(Path(run_dir), exp)
+
+
+def _check_folder(folder: Path, exp: Experiment) -> None:
+    """Refuse, before Hydra writes into it, a folder that holds a different experiment."""
+    import json
+
+    from sim.store import EXPERIMENT_FILE
+
+    meta = folder / EXPERIMENT_FILE
+    if meta.is_file() and json.loads(meta.read_text()).get("fingerprint") != exp.fingerprint():
+        raise ConfigError(
+            f"hydra.run.dir: {folder} holds a different experiment (config changed); "
+            "use a new folder, or the original overrides to resume it"
+        )
 
 
 def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dict[str, Any]:
-    """Run an experiment and write its results folder; print the summary table.
+    """Run an experiment into its results folder (resuming one left unfinished); print the summary.
 
     Args:
         exp: the prepared experiment.
@@ -115,8 +132,11 @@ def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dic
     Returns:
         The summary (as written to ``summary.json``).
     """
-    from sim.results import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, write_frame, write_json
-    from sim.runner import run_experiment
+    import shutil
+
+    from sim.results import SUMMARY_FILE, write_json
+    from sim.runner import run_to_folder
+    from sim.store import EXPERIMENT_FILE, PARTS
     from sim.summary import format_summary, summarise
 
     outdir.mkdir(parents=True, exist_ok=True)
@@ -124,10 +144,20 @@ def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dic
         (outdir / ".hydra").mkdir(exist_ok=True)
         OmegaConf.save(cfg, outdir / ".hydra" / "config.yaml")
     (outdir / SUMMARY_FILE).unlink(missing_ok=True)  # an unfinished folder never carries a summary
-    runs, series = run_experiment(exp)
     c = exp.config
-    write_frame(runs, outdir / RUNS_FILE)
-    write_frame(series, outdir / SERIES_FILE)
+    if not c.mc.resume:
+        shutil.rmtree(outdir / PARTS, ignore_errors=True)
+        (outdir / EXPERIMENT_FILE).unlink(missing_ok=True)
+    try:
+        runs = run_to_folder(exp, outdir, exp.fingerprint())
+    except KeyboardInterrupt:
+        parts = len(list((outdir / PARTS).glob("runs-*.parquet")))
+        print(
+            f"\ninterrupted: {parts} finished chunks saved in {outdir}; to resume, run the same command "
+            f"with hydra.run.dir={outdir}",
+            file=sys.stderr,
+        )
+        raise SystemExit(130) from None
     questions = {k: vars(v) for k, v in c.questions.items()}
     experiment = {
         "scenario": exp.scenario,
@@ -135,14 +165,22 @@ def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dic
         "start_date": c.theatre.start_date,
         "horizon_days": c.horizon_days,
         "seed": c.mc.seed,
+        "design": c.mc.design,
+        "uncertain_parameters": [p.key for p in exp.uncertain],
+        "executor": c.executor.kind,
         "elapsed_s": round(runs.attrs.get("elapsed_s", 0.0), 2),
+        "resumed_from": runs.attrs.get("resumed_from", 0),
     }
     summary = summarise(runs, questions, experiment, mechanisms_on=exp.mechanisms_on)
     _save_figures(runs, c.horizon_days, exp.scenario, outdir / "figures")
     write_json(summary, outdir / SUMMARY_FILE)
     print(format_summary(summary))
-    rate = len(runs) / max(experiment["elapsed_s"], 1e-9)
-    print(f"\n{len(runs)} runs in {experiment['elapsed_s']:.1f} s ({rate:.1f} runs/s). Results: {outdir}")
+    done = len(runs) - experiment["resumed_from"]
+    rate = done / max(experiment["elapsed_s"], 1e-9)
+    resumed = (
+        f" (resumed: {experiment['resumed_from']} were already saved)" if experiment["resumed_from"] else ""
+    )
+    print(f"\n{done} runs in {experiment['elapsed_s']:.1f} s ({rate:.1f} runs/s){resumed}. Results: {outdir}")
     return summary
 
 
@@ -169,7 +207,12 @@ def _hydra_main(cfg: DictConfig) -> None:
 
     exp = prepare(cfg)
     outdir = Path(HydraConfig.get().runtime.output_dir)
-    summary = execute(exp, outdir)
+    try:
+        summary = execute(exp, outdir)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        _EXIT_CODE = 2
+        return
     if summary["experiment"]["failed"]:
         _EXIT_CODE = 1
 
@@ -187,8 +230,9 @@ def main() -> None:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
     _hydra_main()
-    if _EXIT_CODE:
+    if _EXIT_CODE == 1:
         print(
             "error: some runs failed; see the 'status' and 'error' columns of runs.parquet", file=sys.stderr
         )
+    if _EXIT_CODE:
         sys.exit(_EXIT_CODE)

@@ -18,6 +18,7 @@ from omegaconf import MISSING
 __all__ = [
     "Config",
     "ConfigError",
+    "ExecutorConfig",
     "MCConfig",
     "MechanismsConfig",
     "QuestionConfig",
@@ -488,13 +489,27 @@ class ScenarioConfig:
 
 @dataclass
 class MCConfig:
-    """Monte Carlo settings."""
+    """Monte Carlo settings: how many runs, which design, which seed."""
 
+    # Design points (monte_carlo, lhs), base samples N (sobol: N x (d + 2) points) or trajectories
+    # (morris: N x (d + 1) points) over the uncertain parameters; without any, simply the runs.
     runs: int = _num(500, 1)
+    replications: int = _num(1, 1)  # seeds per design point
+    design: str = choice("monte_carlo", ("monte_carlo", "lhs", "sobol", "morris"))
     seed: int = _num(20200607, 0)
-    executor: str = choice("processes", ("serial", "processes"))
-    workers: int = _num(0, 0)  # 0 = all local cores
-    progress: bool = True
+    progress: bool = True  # a progress bar when stderr is a terminal
+    resume: bool = True  # rerunning into a folder that holds part of this experiment runs only the rest
+
+
+@dataclass
+class ExecutorConfig:
+    """Where runs are computed (``configs/executor/``): results are the same on every executor."""
+
+    kind: str = choice("processes", ("serial", "processes", "dask"))
+    workers: int = _num(0, 0)  # 0 = all local cores (processes, local Dask cluster)
+    address: str | None = None  # dask: scheduler address, e.g. tcp://10.0.0.5:8786; none = LocalCluster
+    chunk: int = _num(0, 0)  # runs per task sent to a worker; 0 = automatic
+    max_tasks_per_child: int = _num(200, 1)  # processes: recycle a worker after this many chunks
 
 
 @dataclass
@@ -524,6 +539,10 @@ class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
     mc: MCConfig = field(default_factory=MCConfig)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    # Uncertain parameters: a tree mirroring config paths whose leaves are distributions, e.g.
+    # {mechanisms: {combat: {kill_rate: {dist: uniform, low: 0.002, high: 0.004}}}} (sim/uncertainty.py).
+    uncertain: dict[str, Any] = field(default_factory=dict)
     questions: dict[str, QuestionConfig] = field(default_factory=dict)
 
 

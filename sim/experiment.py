@@ -23,15 +23,27 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 @dataclass(frozen=True)
 class Experiment:
-    """A validated experiment: the typed config and the theatre built from it."""
+    """A validated experiment: the typed config, the theatre built from it, its uncertain parameters."""
 
     config: Config
     theatre: Theatre
+    uncertain: tuple = ()  # sim.uncertainty.UncertainParameter, sorted by key
 
     @property
     def scenario(self) -> str:
         """Scenario name."""
         return self.config.scenario.name
+
+    def fingerprint(self) -> str:
+        """Identifies the experiment's numbers: its config minus how it is run (executor, progress)."""
+        import dataclasses
+
+        from sim.config import ExecutorConfig
+        from sim.store import fingerprint
+
+        mc = dataclasses.replace(self.config.mc, progress=True, resume=True)
+        config = dataclasses.replace(self.config, executor=ExecutorConfig(), mc=mc)
+        return fingerprint(OmegaConf.to_yaml(OmegaConf.structured(config)))
 
     @property
     def mechanisms_on(self) -> set[str]:
@@ -137,4 +149,9 @@ def prepare(cfg: DictConfig | Config) -> Experiment:
     validate(config)
     theatre = build_theatre(config.theatre)
     _check_references(config, theatre)
-    return Experiment(config=config, theatre=theatre)
+    uncertain: tuple = ()
+    if config.uncertain:
+        from sim.uncertainty import parse_uncertain
+
+        uncertain = tuple(parse_uncertain(config.uncertain, config))
+    return Experiment(config=config, theatre=theatre, uncertain=uncertain)

@@ -1,51 +1,97 @@
-"""Monte Carlo runner: per-run seeds from one root seed, serial or process executors.
+"""Monte Carlo runner: the run list, per-run seeds, executors, streaming to disk, resume.
 
-Run ``i`` of an experiment always gets the seed derived from ``SeedSequence(mc.seed, spawn_key=(i,))``,
-so its numbers are the same whatever the executor or worker count. A run that raises is recorded
-(``status="failed"``, its error text and seed) and the experiment carries on.
+Run ``i`` of an experiment always gets the seed derived from ``SeedSequence(mc.seed, spawn_key=(i,))``
+and, when the config has uncertain parameters, the values of row ``i`` of the design (see
+:mod:`sim.design`), so its numbers are the same whatever the executor or worker count. A run that raises
+is recorded (``status="failed"``, its error text, seed and parameters) and the experiment carries on.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import math
 import os
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.config import MechanismsConfig
 from sim.experiment import Experiment
 from sim.model import ConflictModel, empty_outcomes, release_mesa_caches
-from sim.theatre import Theatre
 
-__all__ = ["RunResult", "run_experiment", "run_seed", "simulate"]
+__all__ = [
+    "RunResult",
+    "Task",
+    "plan",
+    "run_chunk",
+    "run_experiment",
+    "run_seed",
+    "run_to_folder",
+    "simulate",
+]
 
 
 def run_seed(root_seed: int, run_id: int) -> int:
-    """The seed of run ``run_id``: 64 bits from ``SeedSequence(root_seed, spawn_key=(run_id,))``."""
+    """The seed of run ``run_id``: 63 bits from ``SeedSequence(root_seed, spawn_key=(run_id,))``."""
     ss = np.random.SeedSequence(root_seed, spawn_key=(run_id,))
     return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))  # fits int64 columns
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run to do: its id, seed, design coordinates and sampled parameter values."""
+
+    run_id: int
+    seed: int
+    design_point: int = 0
+    replication: int = 0
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class RunResult:
     """What one run returns: its outcomes and daily series, or its error."""
 
-    run_id: int
-    seed: int
+    task: Task
     status: str
     outcomes: dict
     series: dict[str, np.ndarray]
     error: str = ""
 
 
-def simulate(theatre: Theatre, params: MechanismsConfig, horizon_days: int, seed: int) -> ConflictModel:
+def plan(exp: Experiment) -> list[Task]:
+    """Every run of the experiment: design points x replications, each with its seed."""
+    mc = exp.config.mc
+    params = exp.uncertain
+    if params:
+        from sim.design import design_table
+
+        table = design_table(params, mc.design, mc.runs, mc.seed, mc.replications)
+        keys = [p.key for p in params]
+        return [
+            Task(
+                int(run_id),
+                run_seed(mc.seed, int(run_id)),
+                int(row["design_point"]),
+                int(row["replication"]),
+                {k: _plain(row[k]) for k in keys},
+            )
+            for run_id, row in table.iterrows()
+        ]
+    n = mc.runs * mc.replications
+    return [Task(i, run_seed(mc.seed, i), i // mc.replications, i % mc.replications) for i in range(n)]
+
+
+def _plain(x: Any) -> Any:
+    return x.item() if hasattr(x, "item") else x
+
+
+def simulate(theatre, params, horizon_days: int, seed: int) -> ConflictModel:
     """Build and run one model to the horizon; Mesa's class-level caches are released."""
     model = ConflictModel(theatre, params, horizon_days, rng=seed)
     try:
@@ -55,48 +101,112 @@ def simulate(theatre: Theatre, params: MechanismsConfig, horizon_days: int, seed
     return model
 
 
-def _run_one(theatre: Theatre, params: MechanismsConfig, horizon: int, run_id: int, seed: int) -> RunResult:
+#: Test-only fault hook: run ids listed here (comma-separated) raise instead of running.
+FAULT_ENV = "SIM_TEST_FAULT_RUNS"
+
+
+def _injected_fault(run_id: int) -> bool:
+    ids = os.environ.get(FAULT_ENV, "")
+    return bool(ids) and str(run_id) in ids.split(",")
+
+
+def _run_task(exp: Experiment, task: Task) -> RunResult:
     try:
-        model = simulate(theatre, params, horizon, seed)
+        if _injected_fault(task.run_id):
+            raise RuntimeError(f"fault injected for run {task.run_id} ({FAULT_ENV})")
+        config, theatre = exp.config, exp.theatre
+        if task.values:
+            from sim.theatre import build_theatre
+            from sim.uncertainty import apply_values
+
+            config = apply_values(config, task.values)
+            if any(k.startswith("theatre.") for k in task.values):
+                theatre = build_theatre(config.theatre)
+        model = simulate(theatre, config.mechanisms, config.horizon_days, task.seed)
     except Exception as exc:  # a failed run is data, not the end of the experiment
-        last = traceback.extract_tb(exc.__traceback__)[-1]
-        error = f"{type(exc).__name__}: {exc} ({os.path.basename(last.filename)}:{last.lineno})"
-        return RunResult(run_id, seed, "failed", empty_outcomes(), {}, error)
-    return RunResult(run_id, seed, "ok", model.outcomes(), model.series)
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
+        return RunResult(task, "failed", empty_outcomes(), {}, f"{type(exc).__name__}: {exc}{where}")
+    return RunResult(task, "ok", model.outcomes(), model.series)
 
 
-# Worker state for the process executor: set once per worker by the initializer.
-_WORKER: dict = {}
+def run_chunk(exp: Experiment, chunk: list[Task]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run a chunk of tasks; return its rows of ``runs`` and ``series`` (module-level: workers call it)."""
+    results = [_run_task(exp, t) for t in chunk]
+    return runs_frame(exp, results), series_frame(results, exp.config.horizon_days)
 
 
-def _init_worker(theatre: Theatre, params: MechanismsConfig, horizon: int) -> None:
-    _WORKER.update(theatre=theatre, params=params, horizon=horizon)
+def runs_frame(exp: Experiment, results: list[RunResult]) -> pd.DataFrame:
+    """The ``runs`` rows of some results (contract columns first, sampled parameters, outcomes)."""
+    rows = []
+    for r in results:
+        t = r.task
+        row = {"run_id": t.run_id, "seed": t.seed, "scenario": exp.scenario, "status": r.status}
+        row.update({"design_point": t.design_point, "replication": t.replication})
+        row.update(t.values)
+        row.update(r.outcomes)
+        row["error"] = r.error
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    for col in ("run_id", "seed", "design_point", "replication"):
+        df[col] = df[col].astype("int64")
+    df["ceasefire_pretext"] = df["ceasefire_pretext"].astype(bool)
+    return df
 
 
-def _run_in_worker(task: tuple[int, int]) -> RunResult:
-    return _run_one(_WORKER["theatre"], _WORKER["params"], _WORKER["horizon"], *task)
+def series_frame(results: list[RunResult], horizon: int) -> pd.DataFrame:
+    """Long-format ``series`` rows (run_id, day, variable, value), sorted by run, variable, day."""
+    days = np.arange(horizon + 1, dtype=np.int32)
+    parts = [
+        pd.DataFrame({"run_id": np.int64(r.task.run_id), "day": days, "variable": name, "value": values})
+        for r in results
+        for name, values in sorted(r.series.items())
+    ]
+    if not parts:
+        return pd.DataFrame(
+            {
+                "run_id": pd.Series(dtype="int64"),
+                "day": pd.Series(dtype="int32"),
+                "variable": pd.Series(dtype="str"),
+                "value": pd.Series(dtype="float64"),
+            }
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
-def _iter_results(
-    exp: Experiment, tasks: list[tuple[int, int]], executor: str, workers: int
-) -> Iterator[RunResult]:
-    cfg = exp.config
-    if executor == "serial" or len(tasks) <= 1:
-        for run_id, seed in tasks:
-            yield _run_one(exp.theatre, cfg.mechanisms, cfg.horizon_days, run_id, seed)
-        return
-    n = workers or os.cpu_count() or 1
-    chunk = max(1, min(16, len(tasks) // (4 * n)))
-    # spawn, explicitly: Mesa's batchrunner forces it on import anyway, and it is the only start method
-    # that is safe with threads. Scripts that use this executor need an `if __name__ == "__main__":`.
-    with ProcessPoolExecutor(
-        max_workers=n,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(exp.theatre, cfg.mechanisms, cfg.horizon_days),
-        max_tasks_per_child=500,  # recycle workers so Mesa's per-process caches cannot pile up
-    ) as pool:
-        yield from pool.map(_run_in_worker, tasks, chunksize=chunk)
+def _chunks(tasks: list[Task], size: int) -> list[list[Task]]:
+    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+
+
+def _chunk_size(exp: Experiment, n: int, workers: int) -> int:
+    configured = exp.config.executor.chunk
+    return configured if configured > 0 else max(1, min(16, math.ceil(n / (8 * max(1, workers)))))
+
+
+def _executor(exp: Experiment, kind: str | None, workers: int | None):
+    from sim.executors import make_executor
+
+    e = exp.config.executor
+    return make_executor(
+        kind or e.kind, e.workers if workers is None else workers, e.address, e.max_tasks_per_child
+    )
+
+
+def _iterate(
+    exp: Experiment, tasks: list[Task], kind: str | None, workers: int | None, progress: bool | None
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    if progress is None:
+        progress = exp.config.mc.progress and sys.stderr.isatty()
+    from tqdm.auto import tqdm
+
+    with _executor(exp, kind, workers) as ex:
+        chunks = _chunks(tasks, _chunk_size(exp, len(tasks), ex.workers))
+        with tqdm(
+            total=len(tasks), disable=not progress, unit="run", desc=exp.scenario, smoothing=0.1
+        ) as bar:
+            for runs, series in ex.map_chunks(run_chunk, exp, chunks):
+                bar.update(len(runs))
+                yield runs, series
 
 
 def run_experiment(
@@ -105,67 +215,65 @@ def run_experiment(
     executor: str | None = None,
     workers: int | None = None,
     progress: bool | None = None,
-    on_result: Callable[[RunResult], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run every run of an experiment.
+    """Run every run of an experiment in memory (notebooks, tests).
 
     Args:
         exp: the prepared experiment.
-        executor: ``serial`` or ``processes`` (default: ``mc.executor``).
-        workers: worker processes, 0 = all cores (default: ``mc.workers``).
+        executor: ``serial``, ``processes`` or ``dask`` (default: ``executor.kind``).
+        workers: worker count, 0 = all cores (default: ``executor.workers``).
         progress: show a progress bar (default: ``mc.progress`` and stderr is a terminal).
-        on_result: called with each finished run.
 
     Returns:
-        ``(runs, series)`` data frames in the results contract's layout.
+        ``(runs, series)`` in the results contract's layout, sorted by run id.
     """
-    mc = exp.config.mc
-    executor = executor or mc.executor
-    workers = mc.workers if workers is None else workers
-    if progress is None:
-        progress = mc.progress and sys.stderr.isatty()
-    tasks = [(i, run_seed(mc.seed, i)) for i in range(mc.runs)]
-    results: list[RunResult] = []
     start = time.perf_counter()
-    from tqdm.auto import tqdm
-
-    with tqdm(total=len(tasks), disable=not progress, unit="run", desc=exp.scenario) as bar:
-        for r in _iter_results(exp, tasks, executor, workers):
-            results.append(r)
-            if on_result is not None:
-                on_result(r)
-            bar.update()
-    results.sort(key=lambda r: r.run_id)
-    elapsed = time.perf_counter() - start
-    runs = _runs_frame(exp, results)
-    runs.attrs["elapsed_s"] = elapsed
-    return runs, _series_frame(results, exp.config.horizon_days)
+    parts = list(_iterate(exp, plan(exp), executor, workers, progress))
+    runs = pd.concat([p[0] for p in parts], ignore_index=True).sort_values("run_id", kind="stable")
+    series = pd.concat([p[1] for p in parts], ignore_index=True)
+    series = series.sort_values(["run_id", "variable", "day"], kind="stable").reset_index(drop=True)
+    runs = runs.reset_index(drop=True)
+    runs.attrs["elapsed_s"] = time.perf_counter() - start
+    return runs, series
 
 
-def _runs_frame(exp: Experiment, results: list[RunResult]) -> pd.DataFrame:
-    rows = []
-    for r in results:
-        row = {"run_id": r.run_id, "seed": r.seed, "scenario": exp.scenario, "status": r.status}
-        row.update(r.outcomes)
-        row["error"] = r.error
-        rows.append(row)
-    df = pd.DataFrame(rows)
-    df["run_id"] = df["run_id"].astype("int64")
-    df["seed"] = df["seed"].astype("int64")
-    df["ceasefire_pretext"] = df["ceasefire_pretext"].astype(bool)
-    return df
+def run_to_folder(
+    exp: Experiment,
+    folder: Path,
+    fingerprint: str,
+    *,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Run the experiment's missing runs into ``folder``, streaming parts; compact at the end.
 
+    Args:
+        exp: the prepared experiment.
+        folder: the results folder (an interrupted experiment's folder resumes).
+        fingerprint: identifies the experiment (see :func:`sim.store.fingerprint`).
+        on_chunk: called with (runs saved, runs in total) after each chunk.
 
-def _series_frame(results: list[RunResult], horizon: int) -> pd.DataFrame:
-    days = np.arange(horizon + 1, dtype=np.int32)
-    parts = []
-    for r in results:
-        for name, values in r.series.items():
-            parts.append(
-                pd.DataFrame({"run_id": np.int64(r.run_id), "day": days, "variable": name, "value": values})
-            )
-    if not parts:
-        return pd.DataFrame({"run_id": [], "day": [], "variable": [], "value": []})
-    df = pd.concat(parts, ignore_index=True)
-    df["variable"] = df["variable"].astype("category")
-    return df
+    Returns:
+        The runs frame of the whole experiment (also written to ``runs.parquet``).
+
+    Raises:
+        KeyboardInterrupt: after saving every finished chunk, so the folder can be resumed.
+    """
+    from sim.results import RUNS_FILE, SERIES_FILE
+    from sim.store import ResultStore
+
+    tasks = plan(exp)
+    store = ResultStore(folder, fingerprint, len(tasks))
+    done = store.done_ids()
+    todo = [t for t in tasks if t.run_id not in done]
+    saved = len(tasks) - len(todo)
+    start = time.perf_counter()
+    if todo:
+        for runs, series in _iterate(exp, todo, None, None, None):
+            store.save_chunk(runs, series)
+            saved += len(runs)
+            if on_chunk is not None:
+                on_chunk(saved, len(tasks))
+    runs = store.compact(folder / RUNS_FILE, folder / SERIES_FILE)
+    runs.attrs["elapsed_s"] = time.perf_counter() - start
+    runs.attrs["resumed_from"] = len(tasks) - len(todo)
+    return runs

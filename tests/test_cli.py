@@ -13,7 +13,7 @@ from sim.model import OUTCOMES, SERIES
 from sim.results import ResultsError, load
 from sim.runner import run_experiment
 
-SMOKE = ["mc=smoke", "mc.runs=6", "horizon_days=20", "mc.seed=42"]
+SMOKE = ["mc=smoke", "mc.runs=6", "horizon_days=20", "mc.seed=42", "executor=serial"]
 
 
 def run_cli(*args, cwd):
@@ -70,7 +70,7 @@ def test_same_seed_gives_identical_runs_on_any_executor(experiment_dir):
     runs, series = run_experiment(exp, executor="processes", workers=2, progress=False)
     pd.testing.assert_frame_equal(cli_runs, runs, check_like=False)
     cli_series = pd.read_parquet(out / "series.parquet")
-    pd.testing.assert_frame_equal(cli_series, series, check_categorical=False)
+    pd.testing.assert_frame_equal(cli_series, series)
 
 
 def test_seeds_differ_between_runs(experiment_dir):

@@ -4,7 +4,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from sim.cli import preflight
-from sim.config import Config, ConfigError, MCConfig, MechanismsConfig
+from sim.config import Config, ConfigError, ExecutorConfig, MCConfig, MechanismsConfig
 from sim.experiment import compose, prepare
 
 
@@ -12,8 +12,14 @@ from sim.experiment import compose, prepare
     ("overrides", "expected"),
     [
         ([], {"scenario.name": "baseline", "horizon_days": 180, "mc.runs": 500, "mc.seed": 20200607}),
-        ([], {"mc.executor": "processes", "mechanisms.combat.law": "square", "theatre.name": "libya2020"}),
-        (["mc=smoke"], {"mc.runs": 8, "mc.executor": "serial", "mc.progress": False}),
+        ([], {"executor.kind": "processes", "mechanisms.combat.law": "square", "theatre.name": "libya2020"}),
+        (["mc=smoke"], {"mc.runs": 8, "mc.progress": False, "mc.design": "monte_carlo"}),
+        (["executor=serial"], {"executor.kind": "serial", "executor.workers": 0}),
+        (
+            ["executor=dask", "executor.address=tcp://10.0.0.5:8786"],
+            {"executor.address": "tcp://10.0.0.5:8786"},
+        ),
+        (["mc.design=lhs", "mc.replications=3"], {"mc.design": "lhs", "mc.replications": 3}),
         (["mc=large", "mc.runs=50"], {"mc.runs": 50}),
         (["horizon_days=30", "mc.seed=1"], {"horizon_days": 30, "mc.seed": 1}),
         (["mechanisms.combat.kill_rate=0.01"], {"mechanisms.combat.kill_rate": 0.01}),
@@ -35,6 +41,9 @@ def test_defaults_live_in_the_schema():
         OmegaConf.structured(MechanismsConfig)
     )
     assert OmegaConf.to_container(cfg.mc) == OmegaConf.to_container(OmegaConf.structured(MCConfig))
+    assert OmegaConf.to_container(cfg.executor) == OmegaConf.to_container(
+        OmegaConf.structured(ExecutorConfig)
+    )
     assert cfg.horizon_days == Config.horizon_days
 
 
@@ -56,7 +65,9 @@ def test_prepare_gives_typed_config_and_theatre():
         ),
         ("mc.runs=0", "mc.runs: got 0; allowed range [1, inf]"),
         ("horizon_days=-5", "horizon_days: got -5; allowed range [1, 3650]"),
-        ("mc.executor=gpu", "mc.executor: got 'gpu'; allowed: serial, processes"),
+        ("executor=gpu", "executor: unknown option 'gpu'; allowed: dask, processes, serial"),
+        ("executor.kind=gpu", "executor.kind: got 'gpu'; allowed: serial, processes, dask"),
+        ("mc.design=grid", "mc.design: got 'grid'; allowed: monte_carlo, lhs, sobol, morris"),
         ("mechanisms.combat.law=cubic", "mechanisms.combat.law: got 'cubic'; allowed: square, linear"),
         (
             "mechanisms.air.loss_per_sortie=nan",

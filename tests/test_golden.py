@@ -21,6 +21,7 @@ SCENARIOS = ["baseline", "ceasefire_pretext", "turkey_russia_deal", "eastern_unr
 def small_summary(scenario: str) -> dict:
     exp = prepare(compose([f"scenario={scenario}", "mc=smoke", "mc.runs=12", "horizon_days=60", "mc.seed=7"]))
     runs, _ = run_experiment(exp, executor="serial", progress=False)
+    runs = runs.drop(columns=["design_point", "replication"])
     questions = {k: vars(v) for k, v in exp.config.questions.items()}
     s = summarise(runs, questions, {"scenario": scenario, "horizon_days": 60, "seed": 7}, exp.mechanisms_on)
     s["per_run"] = runs.drop(columns=["error"]).to_dict(orient="list")

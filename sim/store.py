@@ -1,0 +1,138 @@
+"""Streaming results to disk, resuming, compacting.
+
+While an experiment runs, every finished chunk of runs is written as two Parquet part files under
+``<folder>/.parts/`` (series first, then runs; each written to a temporary name and renamed), so a kill
+loses at most the chunks in flight. ``experiment.json`` records a fingerprint of the experiment's
+config: rerunning into the same folder resumes only if it is the same experiment, and runs only the
+run ids no runs part holds yet. At the end the parts are compacted into ``runs.parquet`` and
+``series.parquet``, sorted by run id and written block by block (memory does not grow with the number
+of runs), and the parts are removed. ``summary.json`` is written after that by the caller: a folder
+without it is not a finished experiment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from sim.config import ConfigError
+
+__all__ = ["ResultStore", "fingerprint"]
+
+PARTS = ".parts"
+EXPERIMENT_FILE = "experiment.json"
+SERIES_SCHEMA = pa.schema(
+    [("run_id", pa.int64()), ("day", pa.int32()), ("variable", pa.string()), ("value", pa.float64())]
+)
+
+
+def fingerprint(config_yaml: str) -> str:
+    """A short hash identifying an experiment (its config, minus how and where it is run)."""
+    return hashlib.sha256(config_yaml.encode()).hexdigest()[:16]
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+class ResultStore:
+    """The results folder of one experiment while it runs."""
+
+    def __init__(self, folder: Path, fingerprint: str, n_runs: int) -> None:
+        """Open (or create) the folder; refuse one that holds a different experiment."""
+        self.folder = Path(folder)
+        self.parts = self.folder / PARTS
+        self.n_runs = n_runs
+        meta = self.folder / EXPERIMENT_FILE
+        if meta.exists():
+            old = json.loads(meta.read_text())
+            if old.get("fingerprint") != fingerprint:
+                raise ConfigError(
+                    f"{self.folder}: holds a different experiment (config changed); "
+                    "use a new output folder or restore the original overrides to resume"
+                )
+        self.parts.mkdir(parents=True, exist_ok=True)
+        tmp = meta.with_name(f".{meta.name}.tmp")
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "runs": n_runs}) + "\n")
+        os.replace(tmp, meta)
+        self._drop_orphans()
+
+    # -- while running --------------------------------------------------------------------------
+
+    def _drop_orphans(self) -> None:
+        """Series parts whose runs part was never written (killed in between) are stale."""
+        for f in self.parts.glob("series-*.parquet"):
+            if not (self.parts / f.name.replace("series-", "runs-")).exists():
+                f.unlink()
+        for f in self.parts.glob(".*.tmp"):
+            f.unlink()
+
+    def done_ids(self) -> set[int]:
+        """Run ids already saved (by this or an interrupted earlier attempt)."""
+        files = sorted(self.parts.glob("runs-*.parquet"))
+        if not files:
+            return set()
+        ids = pq.read_table(files, columns=["run_id"]) if len(files) == 1 else None
+        if ids is None:
+            ids = ds.dataset(files, format="parquet").to_table(columns=["run_id"])
+        return set(ids.column("run_id").to_pylist())
+
+    def save_chunk(self, runs: pd.DataFrame, series: pd.DataFrame) -> None:
+        """Write one finished chunk: series part first, runs part last (the runs part marks it done)."""
+        name = f"{int(runs['run_id'].min()):09d}.parquet"
+        _write_atomic(
+            pa.Table.from_pandas(series, schema=SERIES_SCHEMA, preserve_index=False),
+            self.parts / f"series-{name}",
+        )
+        _write_atomic(pa.Table.from_pandas(runs, preserve_index=False), self.parts / f"runs-{name}")
+
+    # -- at the end -----------------------------------------------------------------------------
+
+    def runs_frame(self) -> pd.DataFrame:
+        """All saved runs, sorted by run id."""
+        files = sorted(self.parts.glob("runs-*.parquet"))
+        frames = [pd.read_parquet(f) for f in files]
+        runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return runs.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+    def compact(self, runs_path: Path, series_path: Path, block: int = 500) -> pd.DataFrame:
+        """Write the sorted final files, then remove the parts; returns the runs frame."""
+        runs = self.runs_frame()
+        tmp = runs_path.with_name(f".{runs_path.name}.tmp")
+        runs.to_parquet(tmp, index=False)
+        os.replace(tmp, runs_path)
+        files = sorted(self.parts.glob("series-*.parquet"))
+        tmp = series_path.with_name(f".{series_path.name}.tmp")
+        dataset = ds.dataset(files, format="parquet", schema=SERIES_SCHEMA) if files else None
+        with pq.ParquetWriter(tmp, SERIES_SCHEMA) as writer:
+            top = int(runs["run_id"].max()) + 1 if len(runs) else 0
+            for start in range(0, top, block):
+                if dataset is None:
+                    break
+                cond = (pc.field("run_id") >= start) & (pc.field("run_id") < start + block)
+                table = dataset.to_table(filter=cond)
+                if table.num_rows:
+                    writer.write_table(
+                        table.sort_by(
+                            [("run_id", "ascending"), ("variable", "ascending"), ("day", "ascending")]
+                        )
+                    )
+        os.replace(tmp, series_path)
+        shutil.rmtree(self.parts, ignore_errors=True)
+        return runs
+
+    def info(self) -> dict[str, Any]:
+        """What the folder holds so far."""
+        return {"folder": str(self.folder), "saved": len(self.done_ids()), "runs": self.n_runs}

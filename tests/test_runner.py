@@ -1,0 +1,140 @@
+"""The Monte Carlo runner: determinism across executors, failures, streaming and resume after a kill."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from sim.experiment import compose, prepare
+from sim.runner import FAULT_ENV, plan, run_experiment, run_seed
+
+SMALL = ["mc.runs=6", "horizon_days=20", "mc.seed=3", "mc.progress=false"]
+
+
+@pytest.fixture(scope="module")
+def exp():
+    return prepare(compose([*SMALL, "scenario=combined"]))
+
+
+@pytest.fixture(scope="module")
+def serial(exp):
+    return run_experiment(exp, executor="serial")
+
+
+def test_processes_give_the_same_numbers_as_serial(exp, serial):
+    for workers in (1, 2):
+        runs, series = run_experiment(exp, executor="processes", workers=workers)
+        pd.testing.assert_frame_equal(runs, serial[0])
+        pd.testing.assert_frame_equal(series, serial[1])
+
+
+def test_dask_local_cluster_gives_the_same_numbers_as_serial(exp, serial):
+    pytest.importorskip("distributed")
+    runs, series = run_experiment(exp, executor="dask", workers=2)
+    pd.testing.assert_frame_equal(runs, serial[0])
+    pd.testing.assert_frame_equal(series, serial[1])
+
+
+def test_every_row_carries_its_seed_and_design_coordinates(exp, serial):
+    runs = serial[0]
+    assert list(runs["run_id"]) == list(range(6))
+    assert list(runs["seed"]) == [run_seed(3, i) for i in range(6)]
+    assert runs["seed"].is_unique
+    assert {"design_point", "replication", "scenario", "status"} <= set(runs.columns)
+
+
+def test_run_ids_and_seeds_do_not_depend_on_the_run_count():
+    small = plan(prepare(compose(["mc.runs=5"])))
+    large = plan(prepare(compose(["mc.runs=50"])))
+    assert [(t.run_id, t.seed) for t in small] == [(t.run_id, t.seed) for t in large[:5]]
+
+
+def test_replications_multiply_the_runs():
+    tasks = plan(prepare(compose(["mc.runs=4", "mc.replications=3"])))
+    assert len(tasks) == 12
+    assert [(t.design_point, t.replication) for t in tasks[:4]] == [(0, 0), (0, 1), (0, 2), (1, 0)]
+
+
+def test_a_failing_run_is_recorded_and_the_experiment_carries_on(monkeypatch):
+    monkeypatch.setenv(FAULT_ENV, "1,4")
+    e = prepare(compose(SMALL))
+    runs, _ = run_experiment(e, executor="serial")
+    failed = runs[runs["status"] == "failed"]
+    assert list(failed["run_id"]) == [1, 4]
+    assert failed["error"].str.contains("fault injected").all()
+    assert list(failed["seed"]) == [run_seed(3, 1), run_seed(3, 4)]
+    assert (runs.loc[runs["status"] == "ok", "error"] == "").all()
+    assert failed["sirte_captured_day"].isna().all() and not failed["ceasefire_pretext"].any()
+
+
+def cli(*args, cwd, env=None):
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_cli_exit_code_is_nonzero_when_runs_fail(tmp_path):
+    proc = cli(
+        *SMALL, "executor=serial", f"hydra.run.dir={tmp_path / 'x'}", cwd=tmp_path, env={FAULT_ENV: "2"}
+    )
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    assert "some runs failed" in err
+    summary = pd.read_json(tmp_path / "x" / "summary.json", typ="series")
+    assert summary["experiment"]["failed"] == 1
+
+
+def test_kill_then_resume_equals_an_uninterrupted_run(tmp_path):
+    args = [
+        "mc.runs=24",
+        "horizon_days=40",
+        "mc.seed=5",
+        "executor=serial",
+        "executor.chunk=2",
+        "mc.progress=false",
+    ]
+    whole = tmp_path / "whole"
+    p = cli(*args, f"hydra.run.dir={whole}", cwd=tmp_path)
+    assert p.wait(timeout=300) == 0
+
+    cut = tmp_path / "cut"
+    parts = cut / ".parts"
+    p = cli(*args, f"hydra.run.dir={cut}", cwd=tmp_path)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(parts.glob("runs-*.parquet"))) < 3:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    saved = len(list(parts.glob("runs-*.parquet")))
+    assert 3 <= saved < 12, "the kill must land mid-experiment"
+    assert not (cut / "summary.json").exists()
+
+    p = cli(*args, f"hydra.run.dir={cut}", cwd=tmp_path)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    assert "resumed" in out
+    for name in ("runs.parquet", "series.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(cut / name), pd.read_parquet(whole / name))
+    assert not parts.exists()
+
+
+def test_a_folder_holding_another_experiment_is_refused(tmp_path):
+    folder = tmp_path / "exp"
+    p = cli(*SMALL, "executor=serial", f"hydra.run.dir={folder}", cwd=tmp_path)
+    assert p.wait(timeout=300) == 0
+    before = (folder / ".hydra" / "config.yaml").read_text()
+    p = cli(*SMALL, "executor=serial", "mc.seed=99", f"hydra.run.dir={folder}", cwd=tmp_path)
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 2
+    assert err.strip().startswith("error: hydra.run.dir:") and "holds a different experiment" in err
+    assert (folder / ".hydra" / "config.yaml").read_text() == before  # the old record is untouched
+    assert (folder / "summary.json").exists()
