@@ -160,6 +160,7 @@ class UnitConfig:
     toward: str | None = None
     km: float = 0.0
     standby: str | None = None  # patron whose intervention deploys this unit (absent until then)
+    morale: float | None = None  # initial morale if not the faction's (e.g. a fresh foreign force)
     source: str = MISSING
 
 
@@ -358,15 +359,18 @@ class CeasefireConfig:
     # under each type; the GNA updates its belief by Bayes' rule. ASSUMPTION.
     signal_if_pretext: float = prob(0.4)
     signal_if_sincere: float = prob(0.1)
-    preempt_belief: float = prob(0.15)  # the GNA breaks a ceasefire it believes sincere with p < this
-    # Pretext: the LNA regroups (morale recovery and its patrons' reinforcements x regroup_factor),
-    # Egyptian air strikes come within the lull, and the LNA resumes fighting after lull_days_min to
-    # lull_days_max days ("during the next week").
+    # The GNA breaks a ceasefire once its belief that the LNA is sincere falls below this (and below
+    # half its belief at the declaration).
+    preempt_belief: float = prob(0.15)
+    # Pretext: the LNA regroups (morale recovery and its patrons' reinforcements x regroup_factor)
+    # for lull_days_min to lull_days_max days, then Egyptian air strikes come and the LNA resumes
+    # fighting ("during the next week").
     lull_days_min: int = _num(3, 1)
     lull_days_max: int = _num(10, 1)
     regroup_factor: float = _num(3.0, 1.0)
     strike_patron: str = "egypt"
-    incident_hazard: float = prob(0.004)  # daily chance a sincere ceasefire breaks down in an incident
+    incident_hazard: float = prob(0.004)  # daily chance a ceasefire without a pretext lull breaks down
+    pressure: float = prob(0.5)  # patron pressure to de-escalate while a ceasefire holds (ASSUMPTION)
     cooldown_days: int = _num(30, 0)  # no new offer for this long after a ceasefire breaks
 
 
@@ -374,8 +378,9 @@ class CeasefireConfig:
 class RedLineConfig:
     """A patron's red line: if its client's enemy holds any of ``places``, it may intervene.
 
-    Seed and forces.md section 8: on 20 Jun 2020 (day 13) Sisi declared "The line of Sirte, al-Jufra is
-    a red line for Egypt"; Egypt's parliament authorised combat deployment on 20 Jul 2020.
+    forces.md section 8 (not the seed, which predates it): on 20 Jun 2020 (day 13) Sisi declared "The
+    line of Sirte, al-Jufra is a red line for Egypt"; Egypt's parliament authorised combat deployment
+    on 20 Jul 2020.
     """
 
     enabled: bool = False
@@ -413,6 +418,7 @@ class BargainingConfig:
     # usual force ratio, and the two patrons' sorties and reinforcements fall by reinforcement_cut.
     restraint: float = _num(3.0, 1.0)
     reinforcement_cut: float = prob(0.8)
+    deal_pressure: float = prob(1.0)  # patron pressure on both clients while a deal holds
     break_hazard: float = prob(0.003)  # daily chance the deal breaks down
 
 
@@ -430,6 +436,7 @@ class UnrestConfig:
     enabled: bool = False
     cities: list[str] = field(default_factory=lambda: ["benghazi", "bayda", "marj", "tobruk", "derna"])
     grid_size: int = _num(20, 5, 200)  # each city is a grid_size x grid_size torus (a scaled sample)
+    warmup_steps: int = _num(30, 0)  # grid steps at the day-0 drivers before day 0, so runs start settled
     citizen_density: float = prob(0.7)  # Epstein Table 2
     cop_density: float = prob(0.074)  # Epstein runs 3-5
     vision: float = positive(3.5)  # Epstein's 7 on a 40 x 40 grid, scaled to the smaller grid

@@ -137,6 +137,7 @@ class UnitSpec:
     toward: str | None
     km: float
     standby: str | None = None
+    morale: float | None = None
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,8 @@ def _build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> 
             _require(u.km < length, f"{ref}.km: {u.km} must be shorter than the road ({length:g} km)")
         if u.standby is not None:
             _require(u.standby in cfg.patrons, f"{ref}.standby: unknown patron {u.standby!r}")
+        if u.morale is not None:
+            _share(f"{ref}.morale", u.morale)
         units[uid] = UnitSpec(
             uid,
             u.name,
@@ -346,6 +349,7 @@ def _build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> 
             u.toward,
             u.km,
             u.standby,
+            u.morale,
         )
     return units
 

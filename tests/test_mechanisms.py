@@ -263,3 +263,29 @@ def test_switched_off_mechanisms_leave_their_outcomes_unset(scenario, unset):
         assert math.isnan(out[name]), name
     if scenario != "ceasefire_pretext":
         assert out["ceasefire_pretext"] is False
+
+
+def test_captured_place_keeps_a_garrison(exp):
+    m = ConflictModel(exp.theatre, exp.config.mechanisms, 10, rng=2)
+    sirte = exp.theatre.index("sirte")
+    attackers = [m.unit_by_key["gna_sirte_front"], m.unit_by_key["gna_syrians"]]
+    m.capture(sirte, "GNA", attackers)
+    garrison = min(attackers, key=lambda u: u.strength)
+    assert garrison.role == "defend" and garrison.home == sirte
+    assert all(u.node == sirte and u.dest < 0 for u in attackers)
+    other = max(attackers, key=lambda u: u.strength)
+    assert other.role == "attack"  # the rest may push on along the axis
+
+
+def test_gna_belief_is_never_certain_and_later_ceasefires_can_hold(exp):
+    p = params(exp, ceasefire={"enabled": True, "pretext_prob": 1.0, "cooldown_days": 5})
+    lasted = 0
+    for m in runs(exp, p, n=20, horizon=150, salt=8):
+        belief = m.series["gna_belief_sincere"]
+        assert np.all((belief >= 0.01 - 1e-12) & (belief <= 0.99 + 1e-12))
+        in_force = m.series["ceasefire_in_force"]
+        starts = np.flatnonzero(np.diff(in_force) == 1)
+        if len(starts) > 1:  # a later ceasefire, after the pretext was revealed
+            later = in_force[starts[1] + 1 :]
+            lasted += int(np.argmin(later) if later.min() == 0 else len(later)) > 1
+    assert lasted >= 1

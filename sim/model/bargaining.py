@@ -71,7 +71,7 @@ class PatronBargaining(Mechanism):
         m.offensives_frozen = self.in_force
         m.assault_ratio_factor = p.restraint if self.in_force else 1.0
         if self.in_force:
-            m.pressure_sources["deal"] = 1.0
+            m.pressure_sources["deal"] = p.deal_pressure
         else:
             m.pressure_sources.pop("deal", None)
 

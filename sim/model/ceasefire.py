@@ -16,12 +16,13 @@ Each run draws the type of the LNA's offers once: *pretext* with probability ``p
    Willingness = w_weariness x own losses / initial strength + w_stalemate x stalled days / 30
    - w_momentum x own km gained over the momentum window / 100 + w_pressure x patron pressure.
 3. **In force.** No combat; attack units hold. The GNA watches for suspicious activity (signal with
-   daily probability ``signal_if_pretext`` or ``signal_if_sincere``) and updates its belief that the
-   LNA is sincere by Bayes' rule. Under a pretext the LNA regroups (``regroup_factor``), the strike
-   patron (Egypt) intervenes on a day within the lull, and the LNA resumes fighting when the lull ends;
-   Egyptian strikes reveal the pretext (belief 0). A sincere ceasefire breaks only in an incident
-   (``incident_hazard``). Either way the GNA breaks it pre-emptively once its belief falls below
-   ``preempt_belief``.
+   daily probability ``signal_if_pretext`` during a pretext lull, ``signal_if_sincere`` otherwise) and
+   updates its belief that the LNA is sincere by Bayes' rule (kept within [0.01, 0.99]). Under a
+   pretext the LNA regroups (``regroup_factor``) for ``lull_days_min``-``lull_days_max`` days; then the
+   strike patron (Egypt) intervenes and the LNA resumes fighting: the ceasefire is broken by the LNA
+   and the GNA's belief drops to 0.01. A ceasefire without a pretext lull breaks in an incident with
+   probability ``incident_hazard`` a day. Either way the GNA breaks it pre-emptively once its belief
+   falls below both ``preempt_belief`` and half what it was when the ceasefire was declared.
 
 Outcomes: ``ceasefire_declared_day``, ``ceasefire_broken_day`` (the first of each), ``ceasefire_pretext``
 (the run's hidden type).
@@ -35,6 +36,8 @@ from sim.model.mechanism import Mechanism
 from sim.model.oil import logistic
 
 __all__ = ["Ceasefire"]
+
+BELIEF_FLOOR = 0.01  # the GNA's belief stays in [0.01, 0.99]: evidence can always move it again
 
 
 class Ceasefire(Mechanism):
@@ -56,7 +59,7 @@ class Ceasefire(Mechanism):
         self.broken_by: str | None = None
         self.cooldown_until = -1
         self.lull_end = -1
-        self.strike_day = -1
+        self.belief_at_declaration = self.belief
         self.factions = list(model.factions)
 
     # -- the sides' calculus --------------------------------------------------------------------
@@ -107,19 +110,19 @@ class Ceasefire(Mechanism):
                     break
         m.ceasefire_in_force = self.in_force
         if self.in_force:
-            m.pressure_sources["ceasefire"] = 0.5
+            m.pressure_sources["ceasefire"] = p.pressure
         else:
             m.pressure_sources.pop("ceasefire", None)
 
     def _declare(self, day: int) -> None:
         m, p = self.model, self.params
         self.in_force = True
+        self.belief_at_declaration = self.belief
         if math.isnan(self.declared_day):
             self.declared_day = float(day)
         if self.offerer != m.theatre.front_faction and self.pretext:
             lull = int(m.rng.integers(p.lull_days_min, max(p.lull_days_min, p.lull_days_max) + 1))
             self.lull_end = day + lull
-            self.strike_day = day + int(m.rng.integers(1, lull + 1))
             m.regroup[self.offerer] = p.regroup_factor
         self.offerer = None
 
@@ -133,22 +136,23 @@ class Ceasefire(Mechanism):
         else:
             num = self.belief * (1 - p.signal_if_sincere)
             self.belief = num / (num + (1 - self.belief) * (1 - p.signal_if_pretext))
-        if pretext_lull and day == self.strike_day and p.strike_patron in m.patrons:
-            m.patrons[p.strike_patron].intervene()
-            self.belief = 0.0
+        self.belief = min(1 - BELIEF_FLOOR, max(BELIEF_FLOOR, self.belief))  # never certain
         gna = m.theatre.front_faction
         lna = next(f for f in self.factions if f != gna)
-        if pretext_lull and day >= self.lull_end:
+        if pretext_lull and day >= self.lull_end:  # the lull is over: Egyptian strikes, the LNA attacks
+            if p.strike_patron in m.patrons:
+                m.patrons[p.strike_patron].intervene()
+            self.belief = BELIEF_FLOOR
             self._break(day, lna)
         elif not pretext_lull and m.rng.random() < p.incident_hazard:
             self._break(day, "incident")
-        elif self.belief < p.preempt_belief:
+        elif self.belief < min(p.preempt_belief, 0.5 * self.belief_at_declaration):
             self._break(day, gna)
 
     def _break(self, day: int, by: str) -> None:
         m = self.model
         self.in_force = False
-        self.lull_end = self.strike_day = -1
+        self.lull_end = -1
         for f in m.regroup:
             m.regroup[f] = 1.0
         if math.isnan(self.broken_day):

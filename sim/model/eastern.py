@@ -64,6 +64,9 @@ class EasternUnrest(Mechanism):
             max_jail_term=p.max_jail_term,
         )
         self.cities = [CityUnrest(model, c, grid) for c in p.cities]
+        for city in self.cities:  # settle each society at its day-0 drivers (Epstein grids start quiet)
+            for _ in range(p.warmup_steps):
+                city.step()
         oil = model.mechanism(OilEconomy)
         self.hardship0 = oil.hardship if oil is not None else 0.0
         self.base_cops = [c.grid.n_cops for c in self.cities]

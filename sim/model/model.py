@@ -163,7 +163,10 @@ class ConflictModel(mesa.Model):
 
     def add_unit(self, spec: UnitSpec) -> Unit:
         """Create a unit from its spec (at start, or when a patron deploys a standby force)."""
-        u = Unit(self, spec, morale=self.theatre.factions[spec.faction].initial_morale)
+        morale = (
+            spec.morale if spec.morale is not None else self.theatre.factions[spec.faction].initial_morale
+        )
+        u = Unit(self, spec, morale=morale)
         self.units_of[u.faction].append(u)
         self.unit_by_key[u.key] = u
         return u
@@ -171,11 +174,6 @@ class ConflictModel(mesa.Model):
     def pressure(self) -> float:
         """Patron pressure to de-escalate, in [0, 1] (the strongest current source)."""
         return max(self.pressure_sources.values(), default=0.0)
-
-    def front_moved_within(self, days: int, km: float) -> bool:
-        """Whether ``front_km`` changed by more than ``km`` over the last ``days`` days."""
-        h = self.series["front_km"][max(0, self.steps - days) : self.steps + 1]
-        return bool(len(h)) and float(np.nanmax(h) - np.nanmin(h)) > km
 
     def stalled_days(self, km: float) -> int:
         """Days since ``front_km`` last moved by more than ``km`` from today's value."""
@@ -229,9 +227,12 @@ class ConflictModel(mesa.Model):
         if faction == self.theatre.front_faction and pid in self.captured_day:
             if math.isnan(self.captured_day[pid]):
                 self.captured_day[pid] = float(self.steps)
-        for u in attackers:
-            if not u.broken and u.strength >= 1:
-                u.arrive(place)
+        standing = [u for u in attackers if not u.broken and u.strength >= 1]
+        for u in standing:
+            u.arrive(place)
+        if len(standing) >= 2:  # the smallest unit stays as the garrison; the others may push on
+            garrison = min(standing, key=lambda u: (u.strength, u.unique_id))
+            garrison.role, garrison.home, garrison.target = "defend", place, place
 
     def step(self) -> None:
         """Advance one day."""

@@ -6,10 +6,10 @@ being fought over (contested that day). A restarted system ramps up to capacity 
 a stopped one drops at once. (Output recovered to 1.2 mb/d in Nov 2020 with the LNA still holding the
 oil crescent and Sharara exporting through GNA-held Zawiya: forces.md section 9.)
 The blockading faction lifts its blockade (for good) with a daily probability that rises with the
-blockade's duration, with patron pressure (a ceasefire or a patrons' deal in force) and with unrest in
-its own cities. Lost revenue becomes hardship: the shortfall of output against the pre-blockade level,
-times ``hardship_weight``, felt in the East and the West alike (the eastern share feeds the unrest
-mechanism; the western lowers GNA cohesion).
+days since the run began, with patron pressure (a ceasefire or a patrons' deal in force) and with
+unrest in its own cities. Lost revenue becomes hardship: the shortfall of output against the
+pre-blockade level, times ``hardship_weight``, felt in the East and the West alike; it lowers every
+faction's cohesion, and its change since day 0 feeds the unrest mechanism.
 """
 
 from __future__ import annotations
