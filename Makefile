@@ -27,6 +27,7 @@ test: lint
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
 	$(PY) benchmarks/bench_unrest.py
+	$(PY) benchmarks/bench_runner.py --runs 100 --memory-runs 300 3000
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -69,7 +69,10 @@ def _known_keys(full_key: str, overrides: list[str] | None) -> str:
     except Exception:  # the hint is optional
         return "see `python -m sim --cfg job` for the keys"
     if isinstance(node, DictConfig):
-        return "known keys here: " + ", ".join(str(k) for k in node.keys() if k != "hydra")
+        keys = [str(k) for k in node.keys() if k != "hydra"]
+        if not keys:
+            return f"to add a new key there, write +{full_key}=..."
+        return "known keys here: " + ", ".join(keys)
     return "see `python -m sim --cfg job` for the keys"
 
 
