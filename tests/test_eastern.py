@@ -1,10 +1,10 @@
 """Eastern unrest coupled to the war: legitimacy and cops -> unrest -> fewer LNA troops at the front."""
 
-import dataclasses
 import math
 
 import numpy as np
 import pytest
+from helpers import with_mechanisms
 
 from sim.experiment import compose, prepare
 from sim.model import ConflictModel
@@ -20,8 +20,7 @@ def exp():
 
 
 def unrest_params(exp, **changes):
-    mech = exp.config.mechanisms
-    return dataclasses.replace(mech, unrest=dataclasses.replace(mech.unrest, **changes))
+    return with_mechanisms(exp.config.mechanisms, unrest=changes)
 
 
 def front_strength(m: ConflictModel) -> float:

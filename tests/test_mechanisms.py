@@ -1,10 +1,10 @@
 """The analysts' scenarios as mechanisms: cause and effect over many seeded runs."""
 
-import dataclasses
 import math
 
 import numpy as np
 import pytest
+from helpers import with_mechanisms
 from omegaconf import OmegaConf
 
 from sim.cli import preflight
@@ -23,11 +23,7 @@ def exp():
 
 
 def params(exp, **changes):
-    """Mechanism parameters with some sub-configs changed, e.g. ceasefire={'enabled': True}."""
-    mech = exp.config.mechanisms
-    return dataclasses.replace(
-        mech, **{k: dataclasses.replace(getattr(mech, k), **v) for k, v in changes.items()}
-    )
+    return with_mechanisms(exp.config.mechanisms, **changes)
 
 
 def runs(exp, p, n=N, horizon=120, salt=0):

@@ -1,11 +1,11 @@
 """Behaviour of the conflict model over seeded runs."""
 
-import dataclasses
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import with_mechanisms
 
 from sim.experiment import compose, prepare
 from sim.model import OUTCOMES, SERIES, ConflictModel
@@ -18,11 +18,7 @@ def exp():
 
 
 def with_params(exp, **changes):
-    """The experiment's mechanisms with some sub-configs replaced, e.g. combat={'kill_rate': 0.01}."""
-    mech = exp.config.mechanisms
-    return dataclasses.replace(
-        mech, **{k: dataclasses.replace(getattr(mech, k), **v) for k, v in changes.items()}
-    )
+    return with_mechanisms(exp.config.mechanisms, **changes)
 
 
 def run(exp, seed, horizon=60, params=None):
