@@ -263,6 +263,12 @@ def run_to_folder(
 
     tasks = plan(exp)
     store = ResultStore(folder, fingerprint, len(tasks))
+    finished = folder / RUNS_FILE
+    if finished.exists() and (folder / SERIES_FILE).exists() and not store.done_ids():
+        runs = pd.read_parquet(finished)  # this experiment already finished here: nothing to run
+        if set(runs["run_id"]) >= {t.run_id for t in tasks}:
+            runs.attrs.update(elapsed_s=0.0, resumed_from=len(tasks))
+            return runs
     done = store.done_ids()
     todo = [t for t in tasks if t.run_id not in done]
     saved = len(tasks) - len(todo)

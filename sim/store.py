@@ -84,9 +84,7 @@ class ResultStore:
         files = sorted(self.parts.glob("runs-*.parquet"))
         if not files:
             return set()
-        ids = pq.read_table(files, columns=["run_id"]) if len(files) == 1 else None
-        if ids is None:
-            ids = ds.dataset(files, format="parquet").to_table(columns=["run_id"])
+        ids = ds.dataset(files, format="parquet").to_table(columns=["run_id"])
         return set(ids.column("run_id").to_pylist())
 
     def save_chunk(self, runs: pd.DataFrame, series: pd.DataFrame) -> None:
@@ -116,11 +114,9 @@ class ResultStore:
         files = sorted(self.parts.glob("series-*.parquet"))
         tmp = series_path.with_name(f".{series_path.name}.tmp")
         dataset = ds.dataset(files, format="parquet", schema=SERIES_SCHEMA) if files else None
+        top = int(runs["run_id"].max()) + 1 if len(runs) and dataset is not None else 0
         with pq.ParquetWriter(tmp, SERIES_SCHEMA) as writer:
-            top = int(runs["run_id"].max()) + 1 if len(runs) else 0
             for start in range(0, top, block):
-                if dataset is None:
-                    break
                 cond = (pc.field("run_id") >= start) & (pc.field("run_id") < start + block)
                 table = dataset.to_table(filter=cond)
                 if table.num_rows:

@@ -126,6 +126,14 @@ def test_kill_then_resume_equals_an_uninterrupted_run(tmp_path):
         pd.testing.assert_frame_equal(pd.read_parquet(cut / name), pd.read_parquet(whole / name))
     assert not parts.exists()
 
+    p = cli(*args, f"hydra.run.dir={cut}", cwd=tmp_path)  # once more: nothing left to run
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    assert "0 runs in" in out and "24 were already saved" in out
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(cut / "runs.parquet"), pd.read_parquet(whole / "runs.parquet")
+    )
+
 
 def test_a_folder_holding_another_experiment_is_refused(tmp_path):
     folder = tmp_path / "exp"
