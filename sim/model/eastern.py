@@ -73,8 +73,8 @@ class EasternUnrest(Mechanism):
         self.base_strength = [self._strength_at(i) for i in self.places]
         self.history = np.zeros((model.horizon_days + 1, len(self.cities)))  # active share per day
         self.since_divert = [0] * len(self.cities)
-        self.share = 0.0
-        self.peak = 0.0
+        self.share = float(np.dot(self.weights, [c.grid.active_share for c in self.cities]))  # after warm-up
+        self.peak = self.share
         self.fell_day = math.nan
         self.diversions = 0
 
