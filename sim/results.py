@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Results", "ResultsError", "load", "write_frame", "write_json"]
+__all__ = ["Results", "ResultsError", "atomic_write", "load", "write_json"]
 
 RUNS_FILE = "runs.parquet"
 SERIES_FILE = "series.parquet"
@@ -49,16 +49,12 @@ class Results:
         return s.pivot(index="day", columns="run_id", values="value")
 
 
-def _atomic(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
     os.replace(tmp, path)
-
-
-def write_frame(df: pd.DataFrame, path: Path) -> None:
-    """Write a data frame as Parquet, atomically."""
-    _atomic(Path(path), lambda p: df.to_parquet(p, index=False))
 
 
 def write_json(obj: Any, path: Path) -> None:
@@ -67,7 +63,7 @@ def write_json(obj: Any, path: Path) -> None:
     def _write(p: Path) -> None:
         p.write_text(json.dumps(obj, indent=2, allow_nan=False, default=_jsonable) + "\n")
 
-    _atomic(Path(path), _write)
+    atomic_write(Path(path), _write)
 
 
 def _jsonable(x: Any) -> Any:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim.config import ConfigError
+from sim.results import atomic_write
 
 __all__ = ["ResultStore", "fingerprint"]
 
@@ -41,10 +41,8 @@ def fingerprint(config_yaml: str) -> str:
     return hashlib.sha256(config_yaml.encode()).hexdigest()[:16]
 
 
-def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
 class ResultStore:
@@ -64,9 +62,8 @@ class ResultStore:
                     "use a new output folder or restore the original overrides to resume"
                 )
         self.parts.mkdir(parents=True, exist_ok=True)
-        tmp = meta.with_name(f".{meta.name}.tmp")
-        tmp.write_text(json.dumps({"fingerprint": fingerprint, "runs": n_runs}) + "\n")
-        os.replace(tmp, meta)
+        record = json.dumps({"fingerprint": fingerprint, "runs": n_runs}) + "\n"
+        atomic_write(meta, lambda tmp: tmp.write_text(record))
         self._drop_orphans()
 
     # -- while running --------------------------------------------------------------------------
@@ -90,11 +87,11 @@ class ResultStore:
     def save_chunk(self, runs: pd.DataFrame, series: pd.DataFrame) -> None:
         """Write one finished chunk: series part first, runs part last (the runs part marks it done)."""
         name = f"{int(runs['run_id'].min()):09d}.parquet"
-        _write_atomic(
+        _write_parquet(
             pa.Table.from_pandas(series, schema=SERIES_SCHEMA, preserve_index=False),
             self.parts / f"series-{name}",
         )
-        _write_atomic(pa.Table.from_pandas(runs, preserve_index=False), self.parts / f"runs-{name}")
+        _write_parquet(pa.Table.from_pandas(runs, preserve_index=False), self.parts / f"runs-{name}")
 
     # -- at the end -----------------------------------------------------------------------------
 
@@ -108,24 +105,21 @@ class ResultStore:
     def compact(self, runs_path: Path, series_path: Path, block: int = 500) -> pd.DataFrame:
         """Write the sorted final files, then remove the parts; returns the runs frame."""
         runs = self.runs_frame()
-        tmp = runs_path.with_name(f".{runs_path.name}.tmp")
-        runs.to_parquet(tmp, index=False)
-        os.replace(tmp, runs_path)
+        atomic_write(runs_path, lambda tmp: runs.to_parquet(tmp, index=False))
         files = sorted(self.parts.glob("series-*.parquet"))
-        tmp = series_path.with_name(f".{series_path.name}.tmp")
         dataset = ds.dataset(files, format="parquet", schema=SERIES_SCHEMA) if files else None
         top = int(runs["run_id"].max()) + 1 if len(runs) and dataset is not None else 0
-        with pq.ParquetWriter(tmp, SERIES_SCHEMA) as writer:
-            for start in range(0, top, block):
-                cond = (pc.field("run_id") >= start) & (pc.field("run_id") < start + block)
-                table = dataset.to_table(filter=cond)
-                if table.num_rows:
-                    writer.write_table(
-                        table.sort_by(
-                            [("run_id", "ascending"), ("variable", "ascending"), ("day", "ascending")]
-                        )
-                    )
-        os.replace(tmp, series_path)
+        order = [("run_id", "ascending"), ("variable", "ascending"), ("day", "ascending")]
+
+        def write_series(tmp: Path) -> None:
+            with pq.ParquetWriter(tmp, SERIES_SCHEMA) as writer:
+                for start in range(0, top, block):
+                    cond = (pc.field("run_id") >= start) & (pc.field("run_id") < start + block)
+                    table = dataset.to_table(filter=cond)
+                    if table.num_rows:
+                        writer.write_table(table.sort_by(order))
+
+        atomic_write(series_path, write_series)
         shutil.rmtree(self.parts, ignore_errors=True)
         return runs
 

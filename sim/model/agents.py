@@ -9,6 +9,7 @@ for Mesa's shuffles), both seeded from the run's seed.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -195,7 +196,7 @@ class FactionAgent(mesa.Agent):
         th = model.theatre
         self._axes = {k: [th.index(p) for p in v] for k, v in spec.axes.items()}
         self._priority = [th.index(p) for p in spec.defend_priority]
-        self._bases = [th.index(p) for p in spec.supply_bases]
+        self.supply_bases = [th.index(p) for p in spec.supply_bases]
 
     def units(self) -> list[Unit]:
         """This faction's units, in creation order."""
@@ -223,7 +224,7 @@ class FactionAgent(mesa.Agent):
     def _retreat_place(self, u: Unit) -> int:
         """Nearest held supply base by road (else the nearest held place)."""
         model, th = self.model, self.model.theatre
-        held = [b for b in self._bases if model.control[b] == self.key]
+        held = [b for b in self.supply_bases if model.control[b] == self.key]
         if not held:
             held = [i for i in range(len(th.place_ids)) if model.control[i] == self.key]
         if not held:
@@ -250,7 +251,6 @@ class PatronAgent(mesa.Agent):
         self.assets = list(spec.assets)
         self.aircraft = [float(a.count) for a in self.assets]
         self.reinforcements_sent = 0.0
-        self.reinforcements_today = 0
         self.aircraft_lost = 0
         self.intervened_day = float("nan")
         th = model.theatre
@@ -263,10 +263,15 @@ class PatronAgent(mesa.Agent):
             u.standby == self.key for u in self.model.theatre.units.values()
         )
 
+    @property
+    def intervened(self) -> bool:
+        """Whether the patron has intervened."""
+        return not math.isnan(self.intervened_day)
+
     def intervene(self) -> None:
         """Commit the standby air assets and deploy the standby units (once)."""
         model = self.model
-        if self.intervened_day == self.intervened_day:  # not NaN: already in
+        if self.intervened:
             return
         self.intervened_day = float(model.steps)
         for a in self.spec.standby_assets:
@@ -280,7 +285,6 @@ class PatronAgent(mesa.Agent):
     def step(self) -> None:
         """Replace lost aircraft and send reinforcements to the designated unit."""
         rng = self.model.rng
-        self.reinforcements_today = 0
         for i, a in enumerate(self.assets):
             if a.replacement_per_week > 0 and self.aircraft[i] < a.count:
                 self.aircraft[i] = min(a.count, self.aircraft[i] + rng.poisson(a.replacement_per_week / 7))
@@ -294,7 +298,6 @@ class PatronAgent(mesa.Agent):
         arrivals = int(rng.poisson(rate))
         unit.strength += arrivals
         self.reinforcements_sent += arrivals
-        self.reinforcements_today = arrivals
 
     def sorties_over(self, place: int) -> list[tuple[int, AirAsset, float]]:
         """(asset index, asset, sorties per contested place) of assets that can reach ``place``."""

@@ -46,7 +46,7 @@ def _air_losses(
     side: str,
     enemy: str,
     intensity: float,
-    shares: dict[str, int],
+    shares: dict[tuple[str, int], int],
 ) -> float:
     """Casualties inflicted at ``place`` on ``enemy`` by ``side``'s patrons; aircraft may be lost."""
     p = model.params.air
@@ -55,7 +55,7 @@ def _air_losses(
     kills = 0.0
     for patron in model.patrons_of[side]:
         for i, asset, sorties in patron.sorties_over(place):
-            n = sorties * intensity / max(1, shares[patron.key + str(i)])
+            n = sorties * intensity / max(1, shares[patron.key, i])
             per = p.kills_per_sortie_drone if asset.kind == "drone" else p.kills_per_sortie_jet
             kills += n * per * (1.0 - cover)
             if rng is not None and cover > 0:
@@ -65,16 +65,16 @@ def _air_losses(
     return kills
 
 
-def _count_shares(model: ConflictModel, contested: dict[int, list[Unit]]) -> dict[str, int]:
+def _count_shares(model: ConflictModel, contested: dict[int, list[Unit]]) -> dict[tuple[str, int], int]:
     """How many contested places each patron asset can reach (its sorties are split among them)."""
-    shares: dict[str, int] = defaultdict(int)
+    shares: dict[tuple[str, int], int] = defaultdict(int)
     for place, attackers in contested.items():
         sides = {model.control[place], attackers[0].faction}
         for side in sides:
             patron: PatronAgent
             for patron in model.patrons_of[side]:
                 for i, _, _ in patron.sorties_over(place):
-                    shares[patron.key + str(i)] += 1
+                    shares[patron.key, i] += 1
     return shares
 
 

@@ -67,8 +67,8 @@ class EasternUnrest(Mechanism):
         for city in self.cities:  # settle each society at its day-0 drivers (Epstein grids start quiet)
             for _ in range(p.warmup_steps):
                 city.step()
-        oil = model.mechanism(OilEconomy)
-        self.hardship0 = oil.hardship if oil is not None else 0.0
+        self.oil = model.mechanism(OilEconomy)  # built before this mechanism (MECHANISMS order)
+        self.hardship0 = self.oil.hardship if self.oil is not None else 0.0
         self.base_cops = [c.grid.n_cops for c in self.cities]
         self.base_strength = [self._strength_at(i) for i in self.places]
         self.history = np.zeros((model.horizon_days + 1, len(self.cities)))  # active share per day
@@ -91,9 +91,8 @@ class EasternUnrest(Mechanism):
     def step(self) -> None:
         """Set the drivers, step the grids, feed unrest back into the war."""
         m, p = self.model, self.params
-        oil = m.mechanism(OilEconomy)
         legitimacy = self._legitimacy()
-        hardship = (oil.hardship - self.hardship0) if oil is not None else 0.0
+        hardship = (self.oil.hardship - self.hardship0) if self.oil is not None else 0.0
         shares = []
         for k, (city, place) in enumerate(zip(self.cities, self.places, strict=True)):
             base = self.base_strength[k]

@@ -143,6 +143,7 @@ class ConflictModel(mesa.Model):
         self._build_mechanisms()
         self.series = {name: np.full(horizon_days + 1, np.nan) for name in self.series_names()}
         self._update_supply()
+        self._record_front(0)
         self._record(0)
 
     def _build_mechanisms(self) -> None:
@@ -275,7 +276,7 @@ class ConflictModel(mesa.Model):
         th = self.theatre
         held = np.array([c == faction for c in self.control])
         w = np.where(np.isfinite(th.road_km) & held[:, None] & held[None, :], th.road_km, 0.0)
-        bases = [b for b in self.factions[faction]._bases if held[b]]
+        bases = [b for b in self.factions[faction].supply_bases if held[b]]
         if bases:
             d = dijkstra(csr_matrix(w), directed=False, indices=bases, min_only=True)
         else:
@@ -300,8 +301,8 @@ class ConflictModel(mesa.Model):
         self.series["front_km"][day] = self.front_km()
 
     def _record(self, day: int) -> None:
+        """The day's state after the mechanisms (``front_km`` is recorded before them)."""
         s = self.series
-        self._record_front(day)
         for fid, f in self.factions.items():
             s[f"{fid.lower()}_strength"][day] = self.strength(fid)
             s[f"{fid.lower()}_cohesion"][day] = f.cohesion

@@ -11,6 +11,8 @@ this or any other mechanism).
 
 from __future__ import annotations
 
+import math
+
 from sim.model.mechanism import Mechanism
 
 __all__ = ["RedLine"]
@@ -37,12 +39,9 @@ class RedLine(Mechanism):
         m, p = self.model, self.params
         if m.steps < p.declared_day or not self.crossed():
             return
-        if self.crossed_day != self.crossed_day:  # NaN: first day crossed
+        if math.isnan(self.crossed_day):
             self.crossed_day = float(m.steps)
-        if (
-            self.patron.intervened_day != self.patron.intervened_day
-            and m.rng.random() < p.intervene_prob_per_day
-        ):
+        if not self.patron.intervened and m.rng.random() < p.intervene_prob_per_day:
             self.patron.intervene()
 
     def outcomes(self) -> dict:
