@@ -65,7 +65,7 @@ def test_units_sent_to_the_front_take_cops_away(exp):
     mech = m.mechanism(EasternUnrest)
     k = mech.places.index(benghazi)
     floor = exp.config.mechanisms.unrest.police_floor
-    assert mech.cities[k].grid.n_cops == round(mech.base_cops[k] * floor)
+    assert mech.grid.cops_per_block()[k] == round(mech.base_cops[k] * floor)
     assert m.series["east_cops_share"][6] < 1.0
 
 

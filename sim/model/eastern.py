@@ -3,9 +3,10 @@
 Seed: "Haftar will face challenges in his strongholds in the Libyan East, after he had excluded all of
 his opponents without mercy in the past."
 
-Each city in ``cities`` (held by the LNA at the start) owns a :class:`sim.model.unrest.CityUnrest` agent:
-a grid_size x grid_size torus of citizens and cops following Epstein's (2002) rules. Daily, the war
-sets each grid's drivers, then every grid steps (city order):
+Each city in ``cities`` (held by the LNA at the start) is a grid_size x grid_size torus of citizens and
+cops following Epstein's (2002) rules: one block of a :class:`sim.model.unrest.CivilViolence` grid owned by
+a :class:`sim.model.unrest.CityUnrest` agent, so all cities step in one compiled call. Daily, the war sets
+the drivers, then the grid steps:
 
 * legitimacy L = legitimacy_base - exclusion_penalty - legitimacy_drop_per_defeat x places the
   faction has lost - legitimacy_drop_per_1000_killed x fatalities / 1,000 (clipped to [0, 1]);
@@ -63,17 +64,20 @@ class EasternUnrest(Mechanism):
             legitimacy=self._legitimacy(),
             max_jail_term=p.max_jail_term,
         )
-        self.cities = [CityUnrest(model, c, grid) for c in p.cities]
-        for city in self.cities:  # settle each society at its day-0 drivers (Epstein grids start quiet)
-            for _ in range(p.warmup_steps):
-                city.step()
+        self.unrest = CityUnrest(model, "east", grid, blocks=len(p.cities))
+        self.grid = self.unrest.grid
+        for _ in range(
+            p.warmup_steps
+        ):  # settle each society at its day-0 drivers (Epstein grids start quiet)
+            self.unrest.step()
         self.oil = model.mechanism(OilEconomy)  # built before this mechanism (MECHANISMS order)
         self.hardship0 = self.oil.hardship if self.oil is not None else 0.0
-        self.base_cops = [c.grid.n_cops for c in self.cities]
+        self.base_cops = self.grid.cops_per_block().tolist()
+        self.cops = list(self.base_cops)
         self.base_strength = [self._strength_at(i) for i in self.places]
-        self.history = np.zeros((model.horizon_days + 1, len(self.cities)))  # active share per day
-        self.since_divert = [0] * len(self.cities)
-        self.share = float(np.dot(self.weights, [c.grid.active_share for c in self.cities]))  # after warm-up
+        self.history = np.zeros((model.horizon_days + 1, len(p.cities)))  # active share per day
+        self.since_divert = [0] * len(p.cities)
+        self.share = float(self.weights @ self.grid.active_shares())  # after warm-up
         self.peak = self.share
         self.fell_day = math.nan
         self.diversions = 0
@@ -91,26 +95,27 @@ class EasternUnrest(Mechanism):
     def step(self) -> None:
         """Set the drivers, step the grids, feed unrest back into the war."""
         m, p = self.model, self.params
-        legitimacy = self._legitimacy()
-        hardship = (self.oil.hardship - self.hardship0) if self.oil is not None else 0.0
-        shares = []
-        for k, (city, place) in enumerate(zip(self.cities, self.places, strict=True)):
+        g = self.grid
+        g.legitimacy = self._legitimacy()
+        g.hardship_shift = (self.oil.hardship - self.hardship0) if self.oil is not None else 0.0
+        for k, place in enumerate(self.places):
             base = self.base_strength[k]
             ratio = min(1.0, self._strength_at(place) / base) if base > 0 else 1.0
-            city.grid.legitimacy = legitimacy
-            city.grid.hardship_shift = hardship
-            city.grid.set_cops(round(self.base_cops[k] * (p.police_floor + (1 - p.police_floor) * ratio)))
-            city.step()
-            shares.append(city.grid.active_share)
+            cops = round(self.base_cops[k] * (p.police_floor + (1 - p.police_floor) * ratio))
+            if cops != self.cops[k]:
+                g.set_cops(cops, k)
+                self.cops[k] = cops
+        self.unrest.step()
+        shares = g.active_shares()
         day = m.steps
         self.history[day] = shares
+        window = self.history[max(1, day - p.divert_days + 1) : day + 1].mean(axis=0)
         for k, place in enumerate(self.places):
             self.since_divert[k] += 1
-            window = self.history[max(1, day - p.divert_days + 1) : day + 1, k]
-            if self.since_divert[k] >= p.divert_days and window.mean() > p.divert_threshold:
+            if self.since_divert[k] >= p.divert_days and window[k] > p.divert_threshold:
                 self._divert(k, place)
                 self.since_divert[k] = 0
-        self.share = float(np.dot(self.weights, shares))
+        self.share = float(self.weights @ shares)
         self.peak = max(self.peak, self.share)
         m.east_unrest_share = self.share
         faction = m.factions[self.faction]
@@ -177,7 +182,7 @@ class EasternUnrest(Mechanism):
         s = self.model.series
         s["unrest_active_share"][day] = self.share
         s["east_legitimacy"][day] = self._legitimacy()
-        s["east_cops_share"][day] = sum(c.grid.n_cops for c in self.cities) / max(1, sum(self.base_cops))
+        s["east_cops_share"][day] = self.grid.n_cops / max(1, sum(self.base_cops))
 
     def outcomes(self) -> dict:
         """Contract outcomes of the unrest mechanism."""
