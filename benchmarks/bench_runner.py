@@ -62,14 +62,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="combined")
     ap.add_argument("--horizon", type=int, default=365)
-    ap.add_argument("--runs", type=int, default=200, help="runs for the throughput measurements")
+    ap.add_argument("--runs", type=int, default=200, help="runs for the throughput measurements (0: skip)")
     ap.add_argument("--memory-runs", type=int, nargs="*", default=[1000, 10000])
     args = ap.parse_args()
     base = [f"scenario={args.scenario}", f"horizon_days={args.horizon}", "mc.progress=false"]
 
     print(f"scenario {args.scenario}, {args.horizon} days")
     rates = {}
-    for workers in (1, 2):
+    for workers in (1, 2) if args.runs > 0 else ():
         t = time.perf_counter()
         r = measure([*base, f"mc.runs={args.runs}", "executor=processes", f"executor.workers={workers}"])
         rates[workers] = r["runs"] / r["elapsed"]
@@ -77,7 +77,8 @@ def main() -> None:
             f"  {workers} worker(s): {rates[workers]:6.2f} runs/s ({r['runs']} runs in {r['elapsed']:.1f} s, "
             f"wall {time.perf_counter() - t:.1f} s incl. start-up)"
         )
-    print(f"  speed-up with 2 workers: {rates[2] / rates[1]:.2f}x")
+    if rates:
+        print(f"  speed-up with 2 workers: {rates[2] / rates[1]:.2f}x")
     for n in args.memory_runs:
         r = measure([*base, f"mc.runs={n}", "executor=processes", "executor.workers=2"])
         print(

@@ -5,8 +5,8 @@ While an experiment runs, every finished chunk of runs is written as two Parquet
 loses at most the chunks in flight. ``experiment.json`` records a fingerprint of the experiment's
 config: rerunning into the same folder resumes only if it is the same experiment, and runs only the
 run ids no runs part holds yet. At the end the parts are compacted into ``runs.parquet`` and
-``series.parquet``, sorted by run id and written block by block (memory does not grow with the number
-of runs), and the parts are removed. ``summary.json`` is written after that by the caller: a folder
+``series.parquet``, sorted by run id and streamed part by part (memory does not grow with the number of
+runs), and the parts are removed. ``summary.json`` is written after that by the caller: a folder
 without it is not a finished experiment.
 """
 
@@ -20,7 +20,6 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -85,8 +84,12 @@ class ResultStore:
         return set(ids.column("run_id").to_pylist())
 
     def save_chunk(self, runs: pd.DataFrame, series: pd.DataFrame) -> None:
-        """Write one finished chunk: series part first, runs part last (the runs part marks it done)."""
-        name = f"{int(runs['run_id'].min()):09d}.parquet"
+        """Write one finished chunk: series part first, runs part last (the runs part marks it done).
+
+        The parts are named after the chunk's first and last run ids; ``series`` must be sorted by run id,
+        variable and day (as :func:`sim.runner.series_frame` makes it).
+        """
+        name = f"{int(runs['run_id'].min()):09d}-{int(runs['run_id'].max()):09d}.parquet"
         _write_parquet(
             pa.Table.from_pandas(series, schema=SERIES_SCHEMA, preserve_index=False),
             self.parts / f"series-{name}",
@@ -98,26 +101,54 @@ class ResultStore:
     def runs_frame(self) -> pd.DataFrame:
         """All saved runs, sorted by run id."""
         files = sorted(self.parts.glob("runs-*.parquet"))
-        frames = [pd.read_parquet(f) for f in files]
-        runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if not files:
+            return pd.DataFrame()
+        runs = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
         return runs.sort_values("run_id", kind="stable").reset_index(drop=True)
 
-    def compact(self, runs_path: Path, series_path: Path, block: int = 500) -> pd.DataFrame:
-        """Write the sorted final files, then remove the parts; returns the runs frame."""
+    def _series_groups(self) -> list[list[Path]]:
+        """Series parts in run-id order, grouped where their run-id ranges overlap.
+
+        Chunks are consecutive run ids, so groups are single parts, except after a resume whose chunks
+        straddle the gaps left by an interrupted attempt.
+        """
+        spans = []
+        for f in self.parts.glob("series-*.parquet"):
+            first, last = (int(x) for x in f.stem.removeprefix("series-").split("-"))
+            spans.append((first, last, f))
+        groups: list[list[Path]] = []
+        top = -1
+        for first, last, f in sorted(spans):
+            if groups and first <= top:
+                groups[-1].append(f)
+            else:
+                groups.append([f])
+            top = max(top, last)
+        return groups
+
+    def compact(self, runs_path: Path, series_path: Path, rows_per_group: int = 131_072) -> pd.DataFrame:
+        """Write the sorted final files, then remove the parts; returns the runs frame.
+
+        The series parts are streamed in run-id order into row groups of about ``rows_per_group`` rows,
+        so memory does not grow with the number of runs.
+        """
         runs = self.runs_frame()
         atomic_write(runs_path, lambda tmp: runs.to_parquet(tmp, index=False))
-        files = sorted(self.parts.glob("series-*.parquet"))
-        dataset = ds.dataset(files, format="parquet", schema=SERIES_SCHEMA) if files else None
-        top = int(runs["run_id"].max()) + 1 if len(runs) and dataset is not None else 0
         order = [("run_id", "ascending"), ("variable", "ascending"), ("day", "ascending")]
 
         def write_series(tmp: Path) -> None:
             with pq.ParquetWriter(tmp, SERIES_SCHEMA) as writer:
-                for start in range(0, top, block):
-                    cond = (pc.field("run_id") >= start) & (pc.field("run_id") < start + block)
-                    table = dataset.to_table(filter=cond)
-                    if table.num_rows:
-                        writer.write_table(table.sort_by(order))
+                pending: list[pa.Table] = []
+                rows = 0
+                for group in self._series_groups():
+                    table = pa.concat_tables([pq.read_table(f, schema=SERIES_SCHEMA) for f in group])
+                    pending.append(table.sort_by(order) if len(group) > 1 else table)
+                    rows += table.num_rows
+                    if rows >= rows_per_group:
+                        writer.write_table(pa.concat_tables(pending))
+                        pending, rows = [], 0
+                if pending:
+                    writer.write_table(pa.concat_tables(pending))
 
         atomic_write(series_path, write_series)
         shutil.rmtree(self.parts, ignore_errors=True)

@@ -146,3 +146,22 @@ def test_a_folder_holding_another_experiment_is_refused(tmp_path):
     assert err.strip().startswith("error: hydra.run.dir:") and "holds a different experiment" in err
     assert (folder / ".hydra" / "config.yaml").read_text() == before  # the old record is untouched
     assert (folder / "summary.json").exists()
+
+
+def test_compaction_sorts_parts_saved_out_of_order_and_overlapping(tmp_path, exp):
+    """Parts from a resumed experiment can straddle each other's run-id ranges; the final files are sorted."""
+    from sim.runner import run_chunk
+    from sim.store import ResultStore
+
+    tasks = plan(exp)
+    chunks = [tasks[4:6], [tasks[0], tasks[2]], [tasks[1], tasks[3]]]  # run ids 0-2 and 1-3 overlap
+    store = ResultStore(tmp_path, "fp", len(tasks))
+    for chunk in chunks:
+        store.save_chunk(*run_chunk(exp, chunk))
+    assert store.done_ids() == set(range(6))
+    runs = store.compact(tmp_path / "runs.parquet", tmp_path / "series.parquet", rows_per_group=100)
+    _, whole_series = run_chunk(exp, tasks)
+    series = pd.read_parquet(tmp_path / "series.parquet")
+    pd.testing.assert_frame_equal(series, whole_series)
+    assert runs["run_id"].tolist() == list(range(6))
+    assert not (tmp_path / ".parts").exists()

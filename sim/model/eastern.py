@@ -109,22 +109,25 @@ class EasternUnrest(Mechanism):
         shares = g.active_shares()
         day = m.steps
         self.history[day] = shares
-        window = self.history[max(1, day - p.divert_days + 1) : day + 1].mean(axis=0)
+        window = None  # mean shares over the last divert_days days, when a city's counter is due
         for k, place in enumerate(self.places):
             self.since_divert[k] += 1
-            if self.since_divert[k] >= p.divert_days and window[k] > p.divert_threshold:
-                self._divert(k, place)
-                self.since_divert[k] = 0
+            if self.since_divert[k] >= p.divert_days:
+                if window is None:
+                    window = self.history[max(1, day - p.divert_days + 1) : day + 1].mean(axis=0)
+                if window[k] > p.divert_threshold:
+                    self._divert(k, place)
+                    self.since_divert[k] = 0
         self.share = float(self.weights @ shares)
         self.peak = max(self.peak, self.share)
         m.east_unrest_share = self.share
         faction = m.factions[self.faction]
         faction.cohesion = max(0.0, faction.cohesion - p.cohesion_weight * self.share)
-        recent = self.history[max(1, day - p.govt_fall_days + 1) : day + 1] @ self.weights
-        sustained = day >= p.govt_fall_days and recent.mean() > p.govt_fall_threshold
-        if sustained and math.isnan(self.fell_day):
-            self.fell_day = float(day)
-            faction.cohesion = max(0.0, faction.cohesion - p.govt_fall_cohesion)
+        if day >= p.govt_fall_days and math.isnan(self.fell_day):
+            recent = self.history[max(1, day - p.govt_fall_days + 1) : day + 1] @ self.weights
+            if recent.mean() > p.govt_fall_threshold:  # sustained unrest
+                self.fell_day = float(day)
+                faction.cohesion = max(0.0, faction.cohesion - p.govt_fall_cohesion)
 
     def _divert(self, k: int, place: int) -> None:
         """Detach ``divert_strength`` from the strongest unit outside the East and send it home.
