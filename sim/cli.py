@@ -174,8 +174,10 @@ def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dic
         "elapsed_s": round(runs.attrs.get("elapsed_s", 0.0), 2),
         "resumed_from": runs.attrs.get("resumed_from", 0),
     }
-    summary = summarise(runs, questions, experiment, mechanisms_on=exp.mechanisms_on)
-    _save_figures(runs, c.horizon_days, exp.scenario, outdir / "figures")
+    a = c.analysis
+    summary = summarise(
+        runs, questions, experiment, exp.mechanisms_on, interval=a.interval, confidence=a.confidence
+    )
     write_json(summary, outdir / SUMMARY_FILE)
     print(format_summary(summary))
     done = len(runs) - experiment["resumed_from"]
@@ -184,20 +186,13 @@ def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dic
         f" (resumed: {experiment['resumed_from']} were already saved)" if experiment["resumed_from"] else ""
     )
     print(f"\n{done} runs in {experiment['elapsed_s']:.1f} s ({rate:.1f} runs/s){resumed}. Results: {outdir}")
+    if c.analysis.report:
+        from sim.report import build_report
+        from sim.results import load
+
+        report = build_report({exp.scenario: load(outdir)}, outdir)
+        print(f"Report: {report.path} ({len(report.figures)} figures)")
     return summary
-
-
-def _save_figures(runs, horizon: int, scenario: str, folder: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    from sim.plots import plot_outcomes
-
-    folder.mkdir(parents=True, exist_ok=True)
-    fig, _ = plot_outcomes(runs, horizon, scenario)
-    tmp = folder / ".outcomes.png.tmp.png"
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, folder / "outcomes.png")
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")

@@ -524,17 +524,32 @@ class QuestionConfig:
     """A forecast question over the per-run outcomes.
 
     ``op`` is one of ``le``/``lt``/``ge``/``gt`` (compare ``outcome`` with ``value``; a NaN outcome, an
-    event that never happened, counts as no), ``happened`` (the ``*_day`` outcome is not NaN) or
-    ``true`` (a boolean outcome).
+    event that never happened, counts as no), ``happened`` (the ``*_day`` outcome is not NaN, and at most
+    ``by_day`` if given: the question's horizon, else the experiment's), ``true`` (a boolean outcome) or
+    ``quantiles`` (a numeric question: the outcome's distribution over the runs where it is defined).
     """
 
     text: str = MISSING
     outcome: str = MISSING
-    op: str = choice("happened", ("le", "lt", "ge", "gt", "happened", "true"))
+    op: str = choice("happened", ("le", "lt", "ge", "gt", "happened", "true", "quantiles"))
     value: float | None = None
+    by_day: int | None = None  # op happened: the event by this day (<= horizon_days); none = the horizon
+    unit: str = ""  # op quantiles: the outcome's unit, for tables and figures
     # Mechanisms (keys of ``mechanisms``) of which at least one must be on for the question to be
     # answerable; otherwise the summary says "not modelled" instead of a probability of 0.
     requires: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AnalysisConfig:
+    """How summaries and reports are computed from the results (``python -m sim.report`` reads it too)."""
+
+    confidence: float = _num(0.9, 0.5, 0.999)  # level of every interval
+    interval: str = choice("wilson", ("wilson", "jeffreys"))  # interval for probabilities (scipy)
+    # The question (id in ``questions``, an event) or outcome column that sensitivity analysis and
+    # scenario discovery (PRIM) explain from the uncertain parameters.
+    target: str = "gna_takes_sirte"
+    report: bool = True  # write report.md and figures/ at the end of every experiment
 
 
 @dataclass
@@ -551,6 +566,7 @@ class Config:
     # {mechanisms: {combat: {kill_rate: {dist: uniform, low: 0.002, high: 0.004}}}} (sim/uncertainty.py).
     uncertain: dict[str, Any] = field(default_factory=dict)
     questions: dict[str, QuestionConfig] = field(default_factory=dict)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
 
 
 def register_configs() -> None:

@@ -137,6 +137,22 @@ def _check_references(config: Config, theatre: Theatre) -> None:
         u.citizen_density + u.cop_density <= 1,
         "mechanisms.unrest.cop_density: citizen_density + cop_density must be <= 1",
     )
+    _check_questions(config)
+
+
+def _check_questions(config: Config) -> None:
+    """Questions need the fields their ``op`` uses, and a horizon within the experiment's."""
+    for qid, q in config.questions.items():
+        key = f"questions.{qid}"
+        if q.op in ("le", "lt", "ge", "gt") and q.value is None:
+            raise ConfigError(f"{key}.value: op {q.op!r} needs a value")
+        if q.by_day is not None:
+            if q.op != "happened":
+                raise ConfigError(f"{key}.by_day: only for op 'happened' (use op le with value for {q.op!r})")
+            if not 0 <= q.by_day <= config.horizon_days:
+                raise ConfigError(
+                    f"{key}.by_day: got {q.by_day}; allowed range [0, horizon_days = {config.horizon_days}]"
+                )
 
 
 def prepare(cfg: DictConfig | Config) -> Experiment:

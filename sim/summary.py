@@ -1,7 +1,8 @@
-"""Forecast questions over an ensemble: probabilities with Wilson intervals, outcome quantiles.
+"""Forecast questions over an ensemble: probabilities with intervals, numeric questions, outcome quantiles.
 
 Works on the ``runs`` data frame only (never the model). Failed runs are left out of every
-probability and counted separately.
+probability and counted separately. Intervals are Wilson score or Jeffreys intervals (scipy) at the
+``analysis.confidence`` level.
 """
 
 from __future__ import annotations
@@ -12,9 +13,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
+from scipy.stats import beta, binomtest
 
-__all__ = ["NUMERIC_OUTCOMES", "answer", "format_summary", "summarise", "wilson_interval"]
+__all__ = [
+    "INTERVALS",
+    "NUMERIC_OUTCOMES",
+    "QUANTILES",
+    "answer",
+    "format_summary",
+    "jeffreys_interval",
+    "numeric_answer",
+    "proportion_interval",
+    "summarise",
+    "wilson_interval",
+]
 
 #: Numeric outcomes summarised by quantiles, with their units.
 NUMERIC_OUTCOMES = {
@@ -26,6 +38,8 @@ NUMERIC_OUTCOMES = {
 }
 
 CONFIDENCE = 0.90
+INTERVALS = ("wilson", "jeffreys")
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)  # of numeric questions, as p05 ... p95
 
 
 def wilson_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -36,14 +50,38 @@ def wilson_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[flo
     return float(ci.low), float(ci.high)
 
 
+def jeffreys_interval(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Jeffreys interval: equal-tailed Beta(k + 1/2, n - k + 1/2) quantiles, 0 at k = 0 and 1 at k = n."""
+    if n == 0:
+        return math.nan, math.nan
+    tail = (1 - confidence) / 2
+    lo = 0.0 if k == 0 else float(beta.ppf(tail, k + 0.5, n - k + 0.5))
+    hi = 1.0 if k == n else float(beta.ppf(1 - tail, k + 0.5, n - k + 0.5))
+    return lo, hi
+
+
+def proportion_interval(
+    k: int, n: int, method: str = "wilson", confidence: float = CONFIDENCE
+) -> tuple[float, float]:
+    """Interval for a probability: ``method`` is ``wilson`` or ``jeffreys``."""
+    if method == "wilson":
+        return wilson_interval(k, n, confidence)
+    if method == "jeffreys":
+        return jeffreys_interval(k, n, confidence)
+    raise ValueError(f"interval: {method!r}; allowed: {', '.join(INTERVALS)}")
+
+
 def answer(runs: pd.DataFrame, question: Mapping[str, Any]) -> pd.Series:
     """Per-run yes/no answer of a question (``QuestionConfig`` fields) over the ok runs."""
     x = runs[question["outcome"]]
     op, value = question["op"], question.get("value")
     if op == "happened":
-        return x.notna()
+        by_day = question.get("by_day")
+        return x.notna() if by_day is None else (x.astype(float) <= by_day).fillna(False)
     if op == "true":
         return x.fillna(False).astype(bool)
+    if op == "quantiles":
+        raise ValueError(f"question on {question['outcome']!r}: op 'quantiles' has no yes/no answer")
     if value is None:
         raise ValueError(f"question on {question['outcome']!r}: op {op!r} needs a value")
     x = x.astype(float)
@@ -51,13 +89,28 @@ def answer(runs: pd.DataFrame, question: Mapping[str, Any]) -> pd.Series:
     return result.fillna(False)
 
 
+def numeric_answer(values: pd.Series) -> dict[str, Any]:
+    """Share defined, mean and quantiles (``QUANTILES``) of an outcome over the runs where it is defined."""
+    x = values.astype(float)
+    defined = x.dropna()
+    qs = np.quantile(defined, QUANTILES).tolist() if len(defined) else [None] * len(QUANTILES)
+    return {
+        "defined": len(defined) / len(x) if len(x) else None,
+        "mean": float(defined.mean()) if len(defined) else None,
+        "quantiles": {f"p{round(100 * q):02d}": v for q, v in zip(QUANTILES, qs, strict=True)},
+    }
+
+
 def summarise(
     runs: pd.DataFrame,
     questions: Mapping[str, Mapping[str, Any]],
     experiment: Mapping[str, Any],
     mechanisms_on: set[str] | None = None,
+    *,
+    interval: str = "wilson",
+    confidence: float = CONFIDENCE,
 ) -> dict[str, Any]:
-    """Build ``summary.json``: questions with probability and interval, outcome quantiles.
+    """Build ``summary.json``: questions with probability and interval (or quantiles), outcome quantiles.
 
     Args:
         runs: the runs frame.
@@ -65,33 +118,42 @@ def summarise(
         experiment: what to record about the experiment (scenario, horizon, ...).
         mechanisms_on: mechanisms switched on; a question whose ``requires`` names none of them is
             reported as not modelled (probability None). None: every question is answered.
+        interval: ``wilson`` or ``jeffreys``.
+        confidence: level of the intervals.
     """
     ok = runs[runs["status"] == "ok"]
     n, failed = len(ok), int((runs["status"] != "ok").sum())
+    method = f"{interval.capitalize()} {confidence:.0%}"
     out_q = {}
     for qid, q in questions.items():
         needs = list(q.get("requires") or [])
+        numeric = q["op"] == "quantiles"
+        base = {"text": q["text"], "kind": "numeric" if numeric else "event", "outcome": q["outcome"]}
+        base.update(n=n, failed=failed)
+        if not numeric and q.get("by_day") is not None:
+            base["by_day"] = q["by_day"]
         if mechanisms_on is not None and needs and not set(needs) & mechanisms_on:
+            empty = {"defined": None, "mean": None, "quantiles": None} if numeric else {"interval": None}
             out_q[qid] = {
-                "text": q["text"],
+                **base,
                 "probability": None,
-                "interval": None,
+                **empty,
                 "not_modelled": f"needs one of: {', '.join(needs)}",
-                "n": n,
-                "failed": failed,
             }
             continue
         if q["outcome"] not in runs:
             raise ValueError(f"questions.{qid}.outcome: unknown outcome {q['outcome']!r}")
+        if numeric:
+            out_q[qid] = {**base, "unit": q.get("unit", ""), **numeric_answer(ok[q["outcome"]])}
+            continue
         k = int(answer(ok, q).sum()) if n else 0
-        lo, hi = wilson_interval(k, n)
+        lo, hi = proportion_interval(k, n, interval, confidence)
         out_q[qid] = {
-            "text": q["text"],
+            **base,
             "probability": k / n if n else None,
             "interval": [lo, hi] if n else None,
-            "interval_method": f"Wilson {CONFIDENCE:.0%}",
-            "n": n,
-            "failed": failed,
+            "interval_method": method,
+            "k": k,
         }
     outcomes = {}
     for name, unit in NUMERIC_OUTCOMES.items():
@@ -106,7 +168,7 @@ def summarise(
             "p95": q[2],
         }
     return {
-        "experiment": {**experiment, "runs": len(runs), "ok": n, "failed": failed},
+        "experiment": {**experiment, "runs": len(runs), "ok": n, "failed": failed, "interval": method},
         "questions": out_q,
         "outcomes": outcomes,
     }
@@ -125,18 +187,33 @@ def _num(x: float | None) -> str:
 def format_summary(summary: Mapping[str, Any]) -> str:
     """The summary as a plain-text table for the terminal."""
     e = summary["experiment"]
+    level = e.get("interval", f"Wilson {CONFIDENCE:.0%}").split()[-1]
     lines = [
         f"Scenario {e.get('scenario', '?')}: {e['ok']} runs ok, {e['failed']} failed, "
         f"horizon {e.get('horizon_days', '?')} days from {e.get('start_date', '?')}",
         "",
-        f"{'question':<58} {'P':>5}  {'90% interval':>13}",
+        f"{'question':<58} {'P':>5}  {level + ' interval':>13}",
     ]
+    numeric = []
     for q in summary["questions"].values():
-        if q.get("not_modelled"):
+        if q.get("kind") == "numeric":
+            numeric.append(q)
+        elif q.get("not_modelled"):
             lines.append(f"{q['text'][:58]:<58}   not modelled in this scenario")
-            continue
-        lo, hi = q["interval"] or (None, None)
-        lines.append(f"{q['text'][:58]:<58} {_pct(q['probability'])}  [{_pct(lo)}, {_pct(hi)}]")
+        else:
+            lo, hi = q["interval"] or (None, None)
+            lines.append(f"{q['text'][:58]:<58} {_pct(q['probability'])}  [{_pct(lo)}, {_pct(hi)}]")
+    if numeric:
+        lines += ["", f"{'numeric question':<58} {'median':>10}  {'p05':>10} {'p95':>10}"]
+        for q in numeric:
+            if q.get("not_modelled"):
+                lines.append(f"{q['text'][:58]:<58}   not modelled in this scenario")
+                continue
+            qs = q["quantiles"] or {}
+            lines.append(
+                f"{q['text'][:58]:<58} {_num(qs.get('p50')):>10}  {_num(qs.get('p05')):>10} "
+                f"{_num(qs.get('p95')):>10}"
+            )
     lines += ["", f"{'outcome':<24} {'unit':<16} {'defined':>8} {'p05':>10} {'median':>10} {'p95':>10}"]
     for name, o in summary["outcomes"].items():
         lines.append(

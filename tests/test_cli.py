@@ -37,11 +37,15 @@ def test_results_folder_has_the_contract_files(experiment_dir):
         "runs.parquet",
         "series.parquet",
         "summary.json",
-        "figures/outcomes.png",
+        "report.md",
+        "figures/forecast_questions.png",
+        "figures/fan_front_km.png",
+        "figures/map_baseline.png",
         ".hydra/config.yaml",
     ):
         assert (out / name).is_file(), name
-    assert (out / "figures" / "outcomes.png").stat().st_size > 20_000
+    assert (out / "figures" / "forecast_questions.png").stat().st_size > 20_000
+    assert "Report:" in proc.stdout
     assert "GNA captures Sirte by the horizon" in proc.stdout  # summary table on the terminal
     assert "runs/s" in proc.stdout
 

@@ -38,8 +38,10 @@ def test_golden_summary(scenario):
     assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1 and commit it"
     want = json.loads(path.read_text())
     assert got.keys() == want.keys()
+    assert got["questions"].keys() == want["questions"].keys()
     for qid, q in want["questions"].items():
-        assert got["questions"][qid]["probability"] == q["probability"], qid
+        for field in ("probability", "interval", "quantiles", "defined"):
+            assert got["questions"][qid].get(field) == pytest.approx(q.get(field), nan_ok=True), (qid, field)
     assert got["per_run"].keys() == want["per_run"].keys()
     for column, values in want["per_run"].items():
         if all(isinstance(v, float | int) and not isinstance(v, bool) for v in values):

@@ -72,8 +72,9 @@ def test_a_failing_run_is_recorded_and_the_experiment_carries_on(monkeypatch):
 
 
 def cli(*args, cwd, env=None):
+    """``python -m sim`` without the report (tested in test_report.py and test_cli.py)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "sim", *args],
+        [sys.executable, "-m", "sim", *args, "analysis.report=false"],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,

@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.summary import answer, format_summary, summarise, wilson_interval
+from sim.summary import (
+    answer,
+    format_summary,
+    jeffreys_interval,
+    proportion_interval,
+    summarise,
+    wilson_interval,
+)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +89,57 @@ def test_questions_about_switched_off_mechanisms_are_not_modelled():
     assert "bargaining" in s["questions"]["deal"]["not_modelled"]
     assert s["questions"]["q"]["probability"] == 0.5
     assert "not modelled" in format_summary({**s, "experiment": {"ok": 4, "failed": 1}})
+
+
+# -- Jeffreys intervals, horizons, numeric questions ---------------------------------------------------
+
+
+def test_jeffreys_interval_known_values_and_ends():
+    lo, hi = jeffreys_interval(5, 10, confidence=0.95)  # 2.5% and 97.5% quantiles of Beta(5.5, 5.5)
+    assert lo == pytest.approx(0.2235, abs=5e-4) and hi == pytest.approx(0.7765, abs=5e-4)
+    assert jeffreys_interval(0, 10)[0] == 0.0 and jeffreys_interval(10, 10)[1] == 1.0
+    with pytest.raises(ValueError, match="interval"):
+        proportion_interval(1, 2, "wald")
+
+
+@pytest.mark.parametrize("method", ["wilson", "jeffreys"])
+def test_intervals_cover_the_true_probability_about_as_often_as_claimed(method):
+    rng = np.random.default_rng(0)
+    for p, n in [(0.3, 40), (0.05, 100), (0.8, 25)]:
+        ks = rng.binomial(n, p, size=600)
+        hits = [lo <= p <= hi for lo, hi in (proportion_interval(int(k), n, method, 0.9) for k in ks)]
+        assert 0.85 <= np.mean(hits) <= 0.96, (p, n)
+
+
+def test_by_day_is_the_question_horizon():
+    ok = runs_frame().iloc[:4]
+    q = {"outcome": "sirte_captured_day", "op": "happened", "by_day": 30}
+    assert answer(ok, q).tolist() == [True, False, False, False]
+
+
+def test_numeric_question_gives_quantiles_over_defined_runs():
+    questions = {
+        "front": {"text": "Front", "outcome": "front_km_final", "op": "quantiles", "unit": "km"},
+        "sirte_day": {"text": "Day Sirte falls", "outcome": "sirte_captured_day", "op": "quantiles"},
+    }
+    s = summarise(runs_frame(), questions, {}, interval="jeffreys", confidence=0.8)
+    front = s["questions"]["front"]
+    assert front["kind"] == "numeric" and front["unit"] == "km" and front["n"] == 4 and front["failed"] == 1
+    assert front["quantiles"]["p50"] == pytest.approx(np.median([500, 443, 700, 443]))
+    assert front["defined"] == 1.0 and front["mean"] == pytest.approx(521.5)
+    day = s["questions"]["sirte_day"]
+    assert day["defined"] == 0.5 and day["quantiles"]["p05"] == pytest.approx(5 + 0.05 * 35)
+    assert s["experiment"]["interval"] == "Jeffreys 80%"
+    assert "Front" in format_summary(s)
+
+
+def test_question_config_errors_name_the_key():
+    from sim.config import ConfigError
+    from sim.experiment import compose, prepare
+
+    with pytest.raises(ConfigError, match=r"questions\.gna_takes_sirte\.by_day: got 400"):
+        prepare(compose(["+questions.gna_takes_sirte.by_day=400"]))
+    with pytest.raises(ConfigError, match=r"questions\.front_line_km\.by_day: only for op 'happened'"):
+        prepare(compose(["+questions.front_line_km.by_day=10"]))
+    with pytest.raises(ConfigError, match=r"questions\.gna_takes_sirte\.value: op 'gt' needs a value"):
+        prepare(compose(["questions.gna_takes_sirte.op=gt"]))

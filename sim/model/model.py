@@ -329,6 +329,8 @@ class ConflictModel(mesa.Model):
                 out[f"{pid}_intervened_day"] = patron.intervened_day
         for m in self.mechanisms:
             out.update(m.outcomes())
+        for pid, holder in zip(self.theatre.place_ids, self.control, strict=True):
+            out[f"holder_{pid}"] = holder  # who holds each place at the horizon (the report's map)
         return out
 
 

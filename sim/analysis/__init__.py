@@ -1,0 +1,1 @@
+"""Analysis of results: scenario discovery (PRIM), sensitivity, comparisons. Never imports matplotlib."""

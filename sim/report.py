@@ -1,0 +1,547 @@
+"""Reports: the figures and tables of one experiment, or a comparison of several.
+
+``python -m sim.report DIR [DIR ...]`` takes experiment folders and ``-m`` multirun folders (whose
+numbered subfolders are experiments) and writes ``report.md`` with its ``figures/`` (into the folder
+given, for a single folder, else ``--out``). The main CLI calls :func:`build_report` at the end of every
+experiment. Everything here reads results only (through :func:`sim.results.load`), never the model.
+
+The report holds:
+
+* the experiments (scenario, runs ok and failed, horizon, design, uncertain parameters);
+* the forecast questions per scenario with their intervals (a forest plot and a table), and the numeric
+  questions' quantiles;
+* differences between each scenario and the first (the reference): probabilities with Newcombe
+  intervals, numeric outcomes with Mann-Whitney and Kolmogorov-Smirnov p-values;
+* distributions of the outcomes the questions ask about, fan charts of the daily series, and a map of who
+  holds each place at the horizon;
+* for experiments with uncertain parameters: which of them move ``analysis.target`` most (Sobol, Morris
+  or rank correlation) and, for an event target, the parameter box in which it is most likely (PRIM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.results import SUMMARY_FILE, Results, ResultsError, load
+from sim.summary import NUMERIC_OUTCOMES, answer
+
+__all__ = ["REPORT_FILE", "Report", "build_report", "explain", "find_experiments", "load_experiments", "main"]
+
+REPORT_FILE = "report.md"
+FIGURES = "figures"
+FAN_VARIABLES = {
+    "front_km": "km from Tripoli",
+    "oil_output_bpd": "b/d",
+    "unrest_active_share": "share of citizens active",
+    "lna_cohesion": "cohesion (0-1)",
+}
+
+
+class ReportError(ValueError):
+    """Bad input to the report (one line, shown without a traceback)."""
+
+
+# -- finding and loading experiments -----------------------------------------------------------------
+
+
+def find_experiments(paths: Sequence[str | Path]) -> list[Path]:
+    """Experiment folders among ``paths``: each path is one, or a multirun folder holding several.
+
+    Raises:
+        ReportError: a path is neither, or does not exist.
+    """
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            raise ReportError(f"{p}: no such folder")
+        if (p / SUMMARY_FILE).is_file():
+            found.append(p)
+            continue
+        subs = sorted((d for d in p.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()), key=_job_key)
+        if not subs:
+            raise ReportError(
+                f"{p}: not a finished experiment (no {SUMMARY_FILE}) nor a multirun folder holding any"
+            )
+        found.extend(subs)
+    return found
+
+
+def _job_key(d: Path) -> tuple[int, str]:
+    head = d.name.split("_", 1)[0]
+    return (int(head), d.name) if head.isdigit() else (math.inf, d.name)  # type: ignore[return-value]
+
+
+def load_experiments(paths: Sequence[str | Path]) -> dict[str, Results]:
+    """Load every experiment of ``paths``, labelled by scenario (folder name added if a scenario repeats)."""
+    folders = find_experiments(paths)
+    loaded = []
+    for f in folders:
+        try:
+            loaded.append(load(f))
+        except ResultsError as exc:
+            raise ReportError(str(exc)) from None
+    names = [r.scenario for r in loaded]
+    out: dict[str, Results] = {}
+    for r in loaded:
+        label = r.scenario if names.count(r.scenario) == 1 else f"{r.scenario} ({r.path.name})"
+        out[label] = r
+    return out
+
+
+# -- the report ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What :func:`build_report` wrote: the Markdown file and the figures (name -> path)."""
+
+    path: Path
+    figures: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_report(results: dict[str, Results], out: Path, *, target: str | None = None) -> Report:
+    """Write ``report.md`` and ``figures/*.png`` into ``out`` for one or more experiments.
+
+    Args:
+        results: scenario label -> loaded experiment (the first is the reference of comparisons).
+        out: the folder to write into.
+        target: question id or outcome column for sensitivity and scenario discovery (default: each
+            experiment's ``analysis.target``).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim import figures as fg
+
+    out = Path(out)
+    (out / FIGURES).mkdir(parents=True, exist_ok=True)
+    report = Report(out / REPORT_FILE)
+    names = list(results)
+    summaries = {k: r.summary for k, r in results.items()}
+
+    def save(name: str, fig) -> None:
+        path = out / FIGURES / f"{name}.png"
+        tmp = path.with_name(f".{path.name}.tmp.png")
+        fig.savefig(tmp, dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        tmp.replace(path)
+        report.figures[name] = path
+
+    questions = _questions_table(summaries)
+    events = questions[questions["kind"] == "event"]
+    if len(events):
+        save("forecast_questions", fg.plot_forest(events)[0])
+    for outcome, kind, unit in _distribution_outcomes(results):
+        data = {k: _ok(r)[outcome] for k, r in results.items() if outcome in r.runs}
+        horizon = max(int(r.summary["experiment"].get("horizon_days", 0)) for r in results.values())
+        fig, _ = fg.plot_distribution(data, outcome, unit=unit, kind=kind, horizon=horizon)
+        save(f"distribution_{outcome}", fig)
+    from sim.analysis.series import fan_bands
+
+    start = next(iter(results.values())).summary["experiment"].get("start_date")
+    for variable, unit in FAN_VARIABLES.items():
+        bands = {k: fan_bands(r.series, variable) for k, r in results.items() if _has(r, variable)}
+        if bands:
+            save(f"fan_{variable}", fg.plot_fans(bands, variable, unit=unit, start_date=start)[0])
+    for k, r in results.items():
+        shares = holder_shares(r)
+        if shares is not None:
+            places, roads = _geography(r)
+            fig, _ = fg.plot_map(places, roads, shares, title=f"Who holds what at the horizon: {k}", n=_n(r))
+            save(f"map_{_slug(k)}", fig)
+    analyses = {}
+    for k, r in results.items():
+        done = explain(r, target, k, report)
+        if done is None:
+            continue
+        analyses[k] = done
+        if done.get("sensitivity") is not None:
+            fig, _ = fg.plot_sensitivity(
+                done["sensitivity"], outcome=done["label"], title=f"What drives: {done['label']} ({k})"
+            )
+            save(f"sensitivity_{_slug(k)}", fig)
+        if done.get("prim") is not None:
+            fig, _ = fg.plot_prim(done["prim"])
+            fig.suptitle(f"Scenario discovery (PRIM) for: {done['label']} ({k})")
+            save(f"prim_{_slug(k)}", fig)
+    report.path.write_text(_markdown(results, names, questions, analyses, report))
+    return report
+
+
+def _ok(r: Results) -> pd.DataFrame:
+    return r.runs[r.runs["status"] == "ok"]
+
+
+def _n(r: Results) -> int:
+    return int((r.runs["status"] == "ok").sum())
+
+
+def _has(r: Results, variable: str) -> bool:
+    return bool((r.series["variable"] == variable).any())
+
+
+def _slug(label: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in label).strip("_")
+
+
+def _questions_table(summaries: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """One row per (question, scenario): kind, text, probability/low/high or quantiles, n, failed."""
+    rows = []
+    for name, s in summaries.items():
+        for qid, q in s["questions"].items():
+            lo, hi = q.get("interval") or (math.nan, math.nan)
+            p = q.get("probability")
+            qs = q.get("quantiles") or {}
+            rows.append(
+                {
+                    "question": qid,
+                    "kind": q.get("kind", "event"),
+                    "text": q["text"],
+                    "scenario": name,
+                    "probability": math.nan if p is None else p,
+                    "low": math.nan if lo is None else lo,
+                    "high": math.nan if hi is None else hi,
+                    "n": q["n"],
+                    "failed": q.get("failed", 0),
+                    "unit": q.get("unit", ""),
+                    "outcome": q.get("outcome", ""),
+                    "not_modelled": bool(q.get("not_modelled")),
+                    **{k: (math.nan if v is None else v) for k, v in qs.items()},
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _distribution_outcomes(results: dict[str, Results]) -> list[tuple[str, str, str]]:
+    """(outcome, kind, unit) to draw: event days the questions ask about, and the numeric questions."""
+    out: dict[str, tuple[str, str]] = {}
+    for r in results.values():
+        for q in r.summary["questions"].values():
+            o = q.get("outcome", "")
+            if q.get("not_modelled") or o not in r.runs:
+                continue
+            if q.get("kind") == "numeric":
+                out.setdefault(o, ("numeric", q.get("unit") or NUMERIC_OUTCOMES.get(o, "")))
+            elif o.endswith("_day") and _ok(r)[o].notna().any():
+                out.setdefault(o, ("event_day", "day"))
+    return [(o, kind, unit) for o, (kind, unit) in out.items()]
+
+
+def holder_shares(r: Results) -> pd.DataFrame | None:
+    """Share of ok runs in which each faction holds each place at the horizon (None: not recorded)."""
+    cols = [c for c in r.runs.columns if c.startswith("holder_")]
+    ok = _ok(r)
+    if not cols or not len(ok):
+        return None
+    shares = {c.removeprefix("holder_"): ok[c].value_counts(normalize=True) for c in cols}
+    return pd.DataFrame(shares).T.fillna(0.0).sort_index(axis=1)
+
+
+def _geography(r: Results) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    th = r.config.get("theatre", {})
+    keys = ("name", "lat", "lon", "kind", "population")
+    places = pd.DataFrame({pid: {k: p.get(k) for k in keys} for pid, p in th.get("places", {}).items()}).T
+    roads = [(x["a"], x["b"]) for x in th.get("roads", [])]
+    return places, roads
+
+
+# -- sensitivity and scenario discovery --------------------------------------------------------------
+
+
+def explain(r: Results, target: str | None, label: str, report: Report) -> dict[str, Any] | None:
+    """Sensitivity and PRIM of one experiment's target over its uncertain parameters (None if it has none).
+
+    Args:
+        r: the experiment.
+        target: question id or outcome column (default: the experiment's ``analysis.target``).
+        label: the experiment's name in notes.
+        report: collects notes on what could not be done.
+
+    Returns:
+        ``label`` (what is explained), ``target``, ``event`` (yes/no target), ``sensitivity`` (a table, or
+        None) and ``prim`` (a :class:`~sim.analysis.prim.PrimResult` for an event target, or None).
+    """
+    params = list(r.summary["experiment"].get("uncertain_parameters") or [])
+    if not params:
+        return None
+    cfg = r.config
+    target = target or cfg.get("analysis", {}).get("target", "gna_takes_sirte")
+    ok = _ok(r)
+    questions = cfg.get("questions", {})
+    if target in questions and questions[target].get("op") != "quantiles":
+        q = questions[target]
+        if target in r.summary["questions"] and r.summary["questions"][target].get("not_modelled"):
+            report.notes.append(f"{label}: the target {target!r} is not modelled in this scenario")
+            return None
+        y = answer(ok, q).to_numpy(dtype=bool)
+        name, event = q["text"], True
+    else:
+        outcome = questions[target]["outcome"] if target in questions else target
+        if outcome not in ok:
+            report.notes.append(f"{label}: analysis.target {target!r} is neither a question nor an outcome")
+            return None
+        y = ok[outcome].to_numpy(dtype=float)
+        name, event = outcome, False
+    X = ok[params].apply(pd.to_numeric, errors="coerce")
+    numeric = [c for c in params if X[c].notna().all()]
+    out: dict[str, Any] = {"label": name, "target": target, "event": event, "sensitivity": None, "prim": None}
+    from sim.analysis.sensitivity import sensitivity
+
+    mc = cfg.get("mc", {})
+    design = {
+        "design": mc.get("design", "monte_carlo"),
+        "n": mc.get("runs"),
+        "seed": mc.get("seed"),
+        "replications": mc.get("replications", 1),
+        "morris_levels": 4,
+        "names": params,
+    }
+    failed = int((r.runs["status"] != "ok").sum())
+    method = "auto" if not failed else "spearman"  # Sobol and Morris need every design point
+    if failed and design["design"] in ("sobol", "morris"):
+        report.notes.append(f"{label}: {failed} failed runs, so sensitivity falls back to rank correlation")
+    try:
+        out["sensitivity"] = table = sensitivity(
+            X[numeric] if method == "spearman" else X,
+            y,
+            method=method,
+            design=design,
+            design_point=ok["design_point"].to_numpy() if "design_point" in ok else None,
+        )
+        table.attrs["n"] = len(ok)
+    except ValueError as exc:
+        report.notes.append(f"{label}: no sensitivity analysis ({exc})")
+    if event and numeric and 0 < y.sum() < len(y):
+        from sim.analysis.prim import prim
+
+        out["prim"] = prim(X[numeric], y)
+    elif event:
+        report.notes.append(f"{label}: no scenario discovery (the event happens in all runs or in none)")
+    return out
+
+
+# -- Markdown -------------------------------------------------------------------------------------------
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
+
+
+def _num(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.2f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _markdown(
+    results: dict[str, Results],
+    names: list[str],
+    questions: pd.DataFrame,
+    analyses: dict[str, dict[str, Any]],
+    report: Report,
+) -> str:
+    from sim.analysis.compare import compare_numeric, compare_questions
+
+    first = next(iter(results.values())).summary["experiment"]
+    level = first.get("interval", "Wilson 90%")
+    md = ["# Scenario report", ""]
+    md.append(
+        f"{len(results)} experiment(s) of the {first.get('theatre', '?')} theatre, day 0 = "
+        f"{first.get('start_date', '?')}. Probabilities are shares of the runs with {level} intervals; "
+        "failed runs are left out and counted."
+    )
+    md += ["", "## Experiments", ""]
+    rows = []
+    for k, r in results.items():
+        e = r.summary["experiment"]
+        params = ", ".join(f"`{p}`" for p in e.get("uncertain_parameters") or []) or "none"
+        rows.append(
+            [k, f"`{r.path}`", str(e.get("ok")), str(e.get("failed")), str(e.get("horizon_days")),
+             str(e.get("design")), str(e.get("seed")), params]
+        )  # fmt: skip
+    md.append(
+        _table(
+            ["scenario", "folder", "runs ok", "failed", "horizon (days)", "design", "seed", "uncertain"], rows
+        )
+    )
+
+    md += ["", "## Forecast questions", ""]
+    if "forecast_questions" in report.figures:
+        md.append(f"![Forecast questions]({FIGURES}/forecast_questions.png)")
+        md.append("")
+    events = questions[questions["kind"] == "event"]
+    rows = []
+    for _qid, g in events.groupby("question", sort=False):
+        cells = [g["text"].iloc[0]]
+        for k in names:
+            row = g[g["scenario"] == k]
+            if row.empty or row["not_modelled"].iloc[0]:
+                cells.append("not modelled")
+            else:
+                x = row.iloc[0]
+                cells.append(f"{_pct(x['probability'])} [{_pct(x['low'])}, {_pct(x['high'])}]")
+        rows.append(cells)
+    md.append(_table(["question", *names], rows))
+    numeric = questions[questions["kind"] == "numeric"]
+    if len(numeric):
+        md += ["", "Numeric questions: median [5%, 95%] over the runs where the outcome is defined.", ""]
+        rows = []
+        for _qid, g in numeric.groupby("question", sort=False):
+            text, unit = g["text"].iloc[0], g["unit"].iloc[0]
+            cells = [text if not unit or unit in text else f"{text} ({unit})"]
+            for k in names:
+                row = g[g["scenario"] == k]
+                if row.empty or row["not_modelled"].iloc[0]:
+                    cells.append("not modelled")
+                else:
+                    x = row.iloc[0]
+                    cells.append(f"{_num(x.get('p50'))} [{_num(x.get('p05'))}, {_num(x.get('p95'))}]")
+            rows.append(cells)
+        md.append(_table(["question", *names], rows))
+
+    if len(results) > 1:
+        ref = names[0]
+        conf = float(level.split()[-1].rstrip("%")) / 100 if level.split()[-1].endswith("%") else 0.9
+        diffs = compare_questions({k: r.summary for k, r in results.items()}, ref, conf)
+        md += ["", f"## Differences from {ref}", ""]
+        md.append(
+            f"Each scenario's probability minus {ref}'s, with a {conf:.0%} Newcombe interval; **bold** where "
+            "the interval excludes 0 (a difference the runs resolve), plain where it could be noise."
+        )
+        md.append("")
+        rows = []
+        for _qid, g in diffs.groupby("question", sort=False):
+            cells = [g["text"].iloc[0]]
+            for k in names[1:]:
+                row = g[g["scenario"] == k]
+                if row.empty:
+                    cells.append("–")
+                    continue
+                x = row.iloc[0]
+                cell = f"{100 * x['difference']:+.0f} pts [{100 * x['low']:+.0f}, {100 * x['high']:+.0f}]"
+                cells.append(f"**{cell}**" if x["clear"] else cell)
+            rows.append(cells)
+        md.append(_table(["question", *names[1:]], rows))
+        samples = {}
+        for o in [o for o, kind, _ in _distribution_outcomes(results) if kind == "numeric"]:
+            samples[o] = {k: _ok(r)[o] for k, r in results.items() if o in r.runs}
+        tests = compare_numeric(samples, ref)
+        if len(tests):
+            md += ["", "Numeric outcomes: difference of medians, and two-sample tests against "
+                   f"{ref} (p < 0.05: the distributions differ beyond sampling noise).", ""]  # fmt: skip
+            rows = [
+                [t.outcome, t.scenario, _num(t.median_difference), f"{t.mannwhitney_p:.3g}", f"{t.ks_p:.3g}"]
+                for t in tests.itertuples()
+            ]
+            md.append(_table(["outcome", "scenario", "median difference", "Mann-Whitney p", "KS p"], rows))
+
+    dist = [k for k in report.figures if k.startswith("distribution_")]
+    if dist:
+        md += ["", "## Outcome distributions", ""]
+        md += [f"![{k}]({FIGURES}/{k}.png)" for k in dist]
+    fans = [k for k in report.figures if k.startswith("fan_")]
+    if fans:
+        md += ["", "## Over time", "", "Median, 50% and 90% bands over the runs, per scenario.", ""]
+        md += [f"![{k}]({FIGURES}/{k}.png)" for k in fans]
+    maps = [k for k in report.figures if k.startswith("map_")]
+    if maps:
+        md += ["", "## Control at the horizon", ""]
+        md += [f"![{k}]({FIGURES}/{k}.png)" for k in maps]
+    if analyses:
+        md += ["", "## What drives the answer", ""]
+        for k, a in analyses.items():
+            md += [f"### {k}: {a['label']}", ""]
+            s = a.get("sensitivity")
+            if s is not None:
+                measure, second = s.attrs.get("measures", ("index", "second"))
+                md.append(f"Sensitivity ({s.attrs.get('method')}): `{measure}` per parameter, largest first.")
+                md.append("")
+                rows = [
+                    [f"`{p}`", _fmt(x["index"]), _fmt(x["conf"]), _fmt(x["second"])] for p, x in s.iterrows()
+                ]
+                md.append(_table(["parameter", measure, "± (95%)", second], rows))
+                md += ["", f"![sensitivity]({FIGURES}/sensitivity_{_slug(k)}.png)", ""]
+            p = a.get("prim")
+            if p is not None:
+                row = p.trajectory.iloc[p.chosen]
+                md.append(
+                    "Scenario discovery (PRIM): in the box below the event happens in "
+                    f"{_pct(row['density'])} of the runs (vs {_pct(p.base_density)} overall); the box holds "
+                    f"{_pct(row['mass'])} of the runs and {_pct(row['coverage'])} of those with the event."
+                )
+                md.append("")
+                box = p.box()
+                rows = [
+                    [
+                        f"`{q}`",
+                        _fmt(b["low"]),
+                        _fmt(b["high"]),
+                        f"{_fmt(b['range_low'])} – {_fmt(b['range_high'])}",
+                    ]
+                    for q, b in box.iterrows()
+                ]
+                md.append(
+                    _table(["parameter", "from", "to", "sampled range"], rows) if rows else "(no restriction)"
+                )
+                md += ["", f"![prim]({FIGURES}/prim_{_slug(k)}.png)", ""]
+    if report.notes:
+        md += ["", "## Notes", ""]
+        md += [f"- {n}" for n in report.notes]
+    return "\n".join(md) + "\n"
+
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:.3g}"
+
+
+# -- command line -----------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sim.report DIR [DIR ...] [--out OUT] [--target ID]``; returns the exit code."""
+    ap = argparse.ArgumentParser(
+        prog="python -m sim.report",
+        description="Report of one experiment, or a comparison of several (experiment or multirun folders).",
+    )
+    ap.add_argument("folders", nargs="+", help="experiment folders, or multirun folders holding several")
+    ap.add_argument("--out", help="where to write report.md and figures/ (default: the folder, if only one)")
+    ap.add_argument(
+        "--target", help="question id or outcome for sensitivity and PRIM (default: analysis.target)"
+    )
+    args = ap.parse_args(argv)
+    try:
+        results = load_experiments(args.folders)
+        out = Path(args.out) if args.out else (Path(args.folders[0]) if len(args.folders) == 1 else None)
+        if out is None:
+            raise ReportError("--out: needed when several folders are given")
+        report = build_report(results, out, target=args.target)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"report of {len(results)} experiment(s): {report.path} ({len(report.figures)} figures)")
+    for note in report.notes:
+        print(f"note: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Reports: one experiment, a comparison of scenarios, multirun folders, bad input."""
+
+from pathlib import Path
+
+import pytest
+
+from sim.cli import execute
+from sim.experiment import compose, prepare
+from sim.report import Report, explain, find_experiments, load_experiments, main
+
+SMALL = ["mc.runs=24", "horizon_days=40", "mc.seed=5", "executor=serial", "mc.progress=false"]
+
+
+@pytest.fixture(scope="module")
+def multirun(tmp_path_factory):
+    """A folder laid out as Hydra's -m sweep: numbered experiment subfolders."""
+    root = tmp_path_factory.mktemp("multirun")
+    for i, scenario in enumerate(["baseline", "eastern_unrest"]):
+        cfg = compose([*SMALL, f"scenario={scenario}", "analysis.report=false"])
+        execute(prepare(cfg), root / f"{i}_{scenario}", cfg)
+    (root / "multirun.yaml").write_text("hydra: {}\n")
+    return root
+
+
+def test_multirun_folder_expands_to_its_experiments_in_job_order(multirun):
+    found = find_experiments([multirun])
+    assert [f.name for f in found] == ["0_baseline", "1_eastern_unrest"]
+    assert list(load_experiments([multirun])) == ["baseline", "eastern_unrest"]
+
+
+def test_comparison_report_answers_every_question_for_every_scenario(multirun, tmp_path):
+    assert main([str(multirun), "--out", str(tmp_path)]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert "| question | baseline | eastern_unrest |" in md
+    assert "GNA captures Sirte by the horizon" in md and "not modelled" in md  # unrest questions in baseline
+    assert "## Differences from baseline" in md and "Newcombe" in md
+    assert "Mann-Whitney" in md  # numeric outcomes compared
+    figures = {p.name for p in (tmp_path / "figures").glob("*.png")}
+    expected = {"forecast_questions.png", "fan_front_km.png", "map_baseline.png", "map_eastern_unrest.png"}
+    assert expected <= figures and "distribution_front_km_final.png" in figures
+    for name in figures:
+        assert f"figures/{name}" in md  # every figure is linked from the report
+    # eastern_unrest draws its exclusion penalty: the report explains the target from it
+    assert "sensitivity_eastern_unrest.png" in figures and "`mechanisms.unrest.exclusion_penalty`" in md
+
+
+def test_single_experiment_report_goes_into_its_folder(multirun):
+    folder = multirun / "0_baseline"
+    assert main([str(folder)]) == 0
+    assert (folder / "report.md").is_file() and (folder / "figures" / "forecast_questions.png").is_file()
+
+
+def test_target_outcome_and_unknown_target(multirun):
+    (r,) = load_experiments([multirun / "1_eastern_unrest"]).values()
+    report = Report(Path("unused"))
+    numeric = explain(r, "front_km_final", "east", report)
+    assert numeric["sensitivity"] is not None and numeric["prim"] is None and not numeric["event"]
+    event = explain(r, None, "east", report)  # analysis.target: gna_takes_sirte
+    assert event["event"] and event["label"] == "GNA captures Sirte by the horizon"
+    assert event["prim"].n_events == int(r.runs["sirte_captured_day"].notna().sum())
+    assert explain(r, "nope", "east", report) is None and any("nope" in n for n in report.notes)
+    (base,) = load_experiments([multirun / "0_baseline"]).values()
+    assert explain(base, None, "base", report) is None  # no uncertain parameters: nothing to explain
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["/no/such/folder"], "no such folder"),
+        (["{tmp}"], "not a finished experiment"),
+    ],
+)
+def test_bad_folders_are_one_line_errors(args, message, tmp_path, capsys):
+    assert main([a.format(tmp=tmp_path) for a in args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and message in err and "\n" not in err
+
+
+def test_several_folders_need_out(multirun, capsys):
+    assert main([str(multirun / "0_baseline"), str(multirun / "1_eastern_unrest")]) == 2
+    assert "--out" in capsys.readouterr().err
