@@ -320,6 +320,14 @@ def explain(r: Results, target: str | None, label: str, report: Report) -> dict[
             design_point=ok["design_point"].to_numpy() if "design_point" in ok else None,
         )
         table.attrs["n"] = len(ok)
+        if (
+            table.attrs.get("method") in ("sobol", "morris")
+            and (table["conf"] > 0.5 * table["index"].max()).any()
+        ):
+            report.notes.append(
+                f"{label}: the {table.attrs['method']} indices are uncertain at mc.runs={design['n']} "
+                "(wide ± columns); more runs narrow them"
+            )
     except ValueError as exc:
         report.notes.append(f"{label}: no sensitivity analysis ({exc})")
     if event and numeric and 0 < y.sum() < len(y):
@@ -510,7 +518,7 @@ def _markdown(
 def _fmt(x: float) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    return f"{x:.3g}"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 # -- command line -----------------------------------------------------------------------------------------
