@@ -217,6 +217,7 @@ def _hydra_main(cfg: DictConfig) -> None:
 
 def main() -> None:
     """Entry point of ``python -m sim`` (and the ``sim`` command)."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # the report writes files; never open windows
     register_configs()
     args = sys.argv[1:]
     if not any(a.split("=")[0] in _PASS_THROUGH for a in args):

@@ -33,7 +33,19 @@ import pandas as pd
 from sim.results import SUMMARY_FILE, Results, ResultsError, load
 from sim.summary import NUMERIC_OUTCOMES, answer
 
-__all__ = ["REPORT_FILE", "Report", "build_report", "explain", "find_experiments", "load_experiments", "main"]
+__all__ = [
+    "REPORT_FILE",
+    "Report",
+    "ReportError",
+    "build_report",
+    "explain",
+    "find_experiments",
+    "geography",
+    "holder_shares",
+    "load_experiments",
+    "main",
+    "questions_table",
+]
 
 REPORT_FILE = "report.md"
 FIGURES = "figures"
@@ -117,9 +129,6 @@ def build_report(results: dict[str, Results], out: Path, *, target: str | None =
         target: question id or outcome column for sensitivity and scenario discovery (default: each
             experiment's ``analysis.target``).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from sim import figures as fg
@@ -138,7 +147,7 @@ def build_report(results: dict[str, Results], out: Path, *, target: str | None =
         tmp.replace(path)
         report.figures[name] = path
 
-    questions = _questions_table(summaries)
+    questions = questions_table(summaries)
     events = questions[questions["kind"] == "event"]
     if len(events):
         save("forecast_questions", fg.plot_forest(events)[0])
@@ -157,7 +166,7 @@ def build_report(results: dict[str, Results], out: Path, *, target: str | None =
     for k, r in results.items():
         shares = holder_shares(r)
         if shares is not None:
-            places, roads = _geography(r)
+            places, roads = geography(r)
             fig, _ = fg.plot_map(places, roads, shares, title=f"Who holds what at the horizon: {k}", n=_n(r))
             save(f"map_{_slug(k)}", fig)
     analyses = {}
@@ -195,8 +204,17 @@ def _slug(label: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in label).strip("_")
 
 
-def _questions_table(summaries: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """One row per (question, scenario): kind, text, probability/low/high or quantiles, n, failed."""
+def questions_table(summaries: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """The questions of several summaries as one table (the input of :func:`sim.figures.plot_forest`).
+
+    Args:
+        summaries: scenario -> its ``summary.json``.
+
+    Returns:
+        One row per (question, scenario): question, kind (event or numeric), text, scenario,
+        probability, low, high (NaN if not modelled or numeric), n, failed, unit, outcome, not_modelled,
+        and p05 ... p95 for numeric questions.
+    """
     rows = []
     for name, s in summaries.items():
         for qid, q in s["questions"].items():
@@ -248,7 +266,8 @@ def holder_shares(r: Results) -> pd.DataFrame | None:
     return pd.DataFrame(shares).T.fillna(0.0).sort_index(axis=1)
 
 
-def _geography(r: Results) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+def geography(r: Results) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Places (index id; name, lat, lon, kind, population) and roads of an experiment's theatre (for maps)."""
     th = r.config.get("theatre", {})
     keys = ("name", "lat", "lon", "kind", "population")
     places = pd.DataFrame({pid: {k: p.get(k) for k in keys} for pid, p in th.get("places", {}).items()}).T
@@ -259,19 +278,25 @@ def _geography(r: Results) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
 # -- sensitivity and scenario discovery --------------------------------------------------------------
 
 
-def explain(r: Results, target: str | None, label: str, report: Report) -> dict[str, Any] | None:
+def explain(
+    r: Results, target: str | None = None, label: str | None = None, report: Report | None = None
+) -> dict[str, Any] | None:
     """Sensitivity and PRIM of one experiment's target over its uncertain parameters (None if it has none).
 
     Args:
         r: the experiment.
         target: question id or outcome column (default: the experiment's ``analysis.target``).
-        label: the experiment's name in notes.
-        report: collects notes on what could not be done.
+        label: the experiment's name in notes (default: its scenario).
+        report: collects notes on what could not be done (default: the returned ``notes``).
 
     Returns:
         ``label`` (what is explained), ``target``, ``event`` (yes/no target), ``sensitivity`` (a table, or
-        None) and ``prim`` (a :class:`~sim.analysis.prim.PrimResult` for an event target, or None).
+        None), ``prim`` (a :class:`~sim.analysis.prim.PrimResult` for an event target, or None) and
+        ``notes``; None if the experiment has no uncertain parameters or the target does not apply.
     """
+    label = label or r.scenario
+    report = report if report is not None else Report(Path(REPORT_FILE))
+    first_note = len(report.notes)
     params = list(r.summary["experiment"].get("uncertain_parameters") or [])
     if not params:
         return None
@@ -336,6 +361,7 @@ def explain(r: Results, target: str | None, label: str, report: Report) -> dict[
         out["prim"] = prim(X[numeric], y)
     elif event:
         report.notes.append(f"{label}: no scenario discovery (the event happens in all runs or in none)")
+    out["notes"] = report.notes[first_note:]
     return out
 
 
@@ -443,7 +469,7 @@ def _markdown(
                     cells.append("–")
                     continue
                 x = row.iloc[0]
-                cell = f"{100 * x['difference']:+.0f} pts [{100 * x['low']:+.0f}, {100 * x['high']:+.0f}]"
+                cell = f"{_pts(x['difference'])} pts [{_pts(x['low'])}, {_pts(x['high'])}]"
                 cells.append(f"**{cell}**" if x["clear"] else cell)
             rows.append(cells)
         md.append(_table(["question", *names[1:]], rows))
@@ -515,6 +541,11 @@ def _markdown(
     return "\n".join(md) + "\n"
 
 
+def _pts(x: float) -> str:
+    """A difference of probabilities in percentage points, signed, never "-0"."""
+    return f"{round(100 * x):+d}"
+
+
 def _fmt(x: float) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
@@ -536,6 +567,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--target", help="question id or outcome for sensitivity and PRIM (default: analysis.target)"
     )
     args = ap.parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, whatever the environment's default backend
     try:
         results = load_experiments(args.folders)
         out = Path(args.out) if args.out else (Path(args.folders[0]) if len(args.folders) == 1 else None)

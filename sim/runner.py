@@ -197,7 +197,7 @@ def _iterate(
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     if progress is None:
         progress = exp.config.mc.progress and sys.stderr.isatty()
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a terminal bar (off when stderr is not a terminal, e.g. in notebooks)
 
     with _executor(exp, kind, workers) as ex:
         chunks = _chunks(tasks, _chunk_size(exp, len(tasks), ex.workers))

@@ -97,7 +97,7 @@ def test_cli_exit_code_is_nonzero_when_runs_fail(tmp_path):
 def test_kill_then_resume_equals_an_uninterrupted_run(tmp_path):
     args = [
         "mc.runs=24",
-        "horizon_days=40",
+        "horizon_days=20",
         "mc.seed=5",
         "executor=serial",
         "executor.chunk=2",
