@@ -38,6 +38,8 @@ __all__ = [
     "plot_forest",
     "plot_map",
     "plot_prim",
+    "plot_reliability",
+    "plot_scores",
     "plot_sensitivity",
     "scenario_colours",
 ]
@@ -1040,3 +1042,78 @@ def plot_prim(result):
         ha="left",
     )
     return fig, np.asarray(axes)
+
+
+# -------------------------------------------------------------------------------------------- scores
+
+
+def plot_scores(table: pd.DataFrame, *, scenario: str = "", title: str | None = None):
+    """Forecasts of resolved yes/no questions against what happened, with their Brier scores.
+
+    Args:
+        table: one row per question: ``text``, ``forecast`` (probability), ``outcome`` (bool), ``brier``,
+            ``n`` (runs).
+        scenario: the experiment's scenario, for the title.
+        title: figure title (default: built from the scenario).
+    """
+    t = table.reset_index(drop=True)
+    k = len(t)
+    fig, (ax, ax_b) = plt.subplots(
+        1, 2, figsize=(11, 1.2 + 0.55 * max(k, 2)), sharey=True, width_ratios=(3, 2), layout="constrained"
+    )
+    y = np.arange(k)[::-1]
+    colours = np.where(t["outcome"].astype(bool), OKABE_ITO[2], OKABE_ITO[5])
+    ax.scatter(t["forecast"], y, s=70, c=list(colours), zorder=3, edgecolor="white")
+    ax.scatter(t["outcome"].astype(float), y, s=90, marker="x", c="black", zorder=3)
+    for yi, p in zip(y, t["forecast"], strict=True):
+        ax.annotate(
+            f"{100 * p:.0f} %", (p, yi), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=8
+        )
+    ax.set_yticks(y, [textwrap.fill(str(s), 40) for s in t["text"]], fontsize=9)
+    ax.set_xlim(-0.05, 1.05)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("forecast probability (dot) and what happened (x: 0 % no, 100 % yes)")
+    ax.axvline(0.5, color="0.6", lw=0.8, ls=":")
+    ax_b.barh(y, t["brier"], color=list(colours), alpha=0.8)
+    ax_b.axvline(0.25, color="0.3", lw=1, ls="--", label="Brier of a 50 % forecast (0.25)")
+    ax_b.set_xlim(0, 1)
+    ax_b.set_xlabel("Brier score (lower is better)")
+    ax_b.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=8, frameon=False)
+    for a in (ax, ax_b):
+        a.grid(axis="x", color="0.9")
+        a.set_axisbelow(True)
+    n = int(t["n"].max()) if "n" in t and k else 0
+    fig.suptitle(title or f"Forecasts scored against what happened{': ' + scenario if scenario else ''} "
+                 f"(n = {n} runs, {k} questions)", x=0.01, ha="left")  # fmt: skip
+    legend = [Line2D([], [], marker="o", ls="", color=OKABE_ITO[2], label="happened"),
+              Line2D([], [], marker="o", ls="", color=OKABE_ITO[5], label="did not happen")]  # fmt: skip
+    ax.legend(
+        handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=8, frameon=False
+    )
+    return fig, (ax, ax_b)
+
+
+def plot_reliability(table: pd.DataFrame, *, n: int | None = None, title: str | None = None):
+    """Reliability diagram: observed frequency against mean forecast probability per bin.
+
+    Args:
+        table: from :func:`sim.analysis.scoring.reliability` (``forecast``, ``observed``, ``n`` per bin).
+        n: number of questions, for the title.
+        title: figure title.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 6), layout="constrained")
+    ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=1, label="perfectly reliable")
+    ax.plot(table["forecast"], table["observed"], marker="o", color=OKABE_ITO[0], label="forecasts")
+    for f, o, m in zip(table["forecast"], table["observed"], table["n"], strict=True):
+        ax.annotate(f"n = {m}", (f, o), xytext=(6, -10), textcoords="offset points", fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("forecast probability (mean in bin)")
+    ax.set_ylabel("share that happened")
+    ax.legend(loc="upper left", frameon=False)
+    ax.grid(color="0.9")
+    total = int(table["n"].sum()) if n is None else n
+    ax.set_title(title or f"Reliability of the forecasts (n = {total} questions)", loc="left")
+    return fig, ax
