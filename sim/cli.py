@@ -187,10 +187,10 @@ def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dic
     )
     print(f"\n{done} runs in {experiment['elapsed_s']:.1f} s ({rate:.1f} runs/s){resumed}. Results: {outdir}")
     if c.analysis.report:
-        from sim.report import build_report
+        from sim.report import FAN_VARIABLES, build_report
         from sim.results import load
 
-        report = build_report({exp.scenario: load(outdir)}, outdir)
+        report = build_report({exp.scenario: load(outdir, variables=list(FAN_VARIABLES))}, outdir)
         print(f"Report: {report.path} ({len(report.figures)} figures)")
     return summary
 

@@ -97,7 +97,7 @@ def load_experiments(paths: Sequence[str | Path]) -> dict[str, Results]:
     loaded = []
     for f in folders:
         try:
-            loaded.append(load(f))
+            loaded.append(load(f, variables=list(FAN_VARIABLES)))  # the report draws only these series
         except ResultsError as exc:
             raise ReportError(str(exc)) from None
     names = [r.scenario for r in loaded]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,11 +73,13 @@ def _jsonable(x: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(x).__name__}")
 
 
-def load(path: str | os.PathLike) -> Results:
+def load(path: str | os.PathLike, variables: Sequence[str] | None = None) -> Results:
     """Load a finished experiment folder.
 
     Args:
         path: the experiment's output folder.
+        variables: load only these series variables (large experiments: the series of 10,000 runs of a
+            year hold some 90 million rows); None loads them all.
 
     Returns:
         :class:`Results` with ``runs`` and ``series`` data frames, ``summary`` and ``config`` dicts.
@@ -93,7 +96,8 @@ def load(path: str | os.PathLike) -> Results:
     if missing:
         raise ResultsError(f"{root}: not a finished experiment (missing {', '.join(missing)})")
     runs = pd.read_parquet(root / RUNS_FILE)
-    series = pd.read_parquet(root / SERIES_FILE)
+    filters = None if variables is None else [("variable", "in", list(variables))]
+    series = pd.read_parquet(root / SERIES_FILE, filters=filters)
     summary = json.loads((root / SUMMARY_FILE).read_text())
     config_file = root / ".hydra" / "config.yaml"
     config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}

@@ -126,3 +126,10 @@ def test_summary_json_is_strict_json(experiment_dir):
 def test_results_hold_no_pickle(experiment_dir):
     files = [p for p in Path(experiment_dir[0]).rglob("*") if p.is_file()]
     assert not [p for p in files if p.suffix in (".pkl", ".pickle")]
+
+
+def test_load_can_read_only_some_series(experiment_dir):
+    out, _ = experiment_dir
+    res = load(out, variables=["front_km", "oil_output_bpd"])
+    assert set(res.series["variable"]) == {"front_km", "oil_output_bpd"}
+    assert len(res.series) == 2 * 6 * 21  # two variables x 6 runs x days 0..20
