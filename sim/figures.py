@@ -130,6 +130,13 @@ def _style(ax: Any, grid: str = "both") -> None:
         ax.set_axisbelow(True)
 
 
+def _centre_note(ax: Any, text: str, *, y: float = 0.5, fontsize: float = 12, **kw: Any) -> None:
+    """A grey message in the middle of an axes (e.g. nothing to draw)."""
+    ax.text(
+        0.5, y, text, transform=ax.transAxes, ha="center", va="center", fontsize=fontsize, color=GREY, **kw
+    )
+
+
 def _footnote(ax: Any, text: str) -> None:
     """Small grey note under the x label, left-aligned with the axes (kept in the layout)."""
     ax.annotate(
@@ -229,15 +236,10 @@ def _plot_event_days(series, colours, outcome, unit, horizon, title):
     ax.set_ylabel("% of runs in which it had happened by then")
     _style(ax)
     if not any_event:
-        ax.text(
-            0.5,
-            0.55,
+        _centre_note(
+            ax,
             f"no run reached this event by day {horizon}",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=12,
-            color=GREY,
+            y=0.55,
             bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": NEVER_COLOUR},
         )
     fig.legend(loc="outside lower center", ncols=min(k, 2), fontsize=8.5, frameon=False)
@@ -298,16 +300,7 @@ def _plot_numeric(series, colours, outcome, unit, title):
             color=GREY,
         )
     else:
-        ax.text(
-            0.5,
-            0.55,
-            "no data in these runs",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=12,
-            color=GREY,
-        )
+        _centre_note(ax, "no data in these runs", y=0.55)
     if big:
         _thousands(ax.xaxis)
     ax.set_ylim(0, 100)
@@ -996,16 +989,7 @@ def plot_prim(result):
 
     # (2) the chosen box's limits, normalised per parameter to its full range
     if m == 0:
-        bx.text(
-            0.5,
-            0.5,
-            "the chosen box restricts no parameter",
-            transform=bx.transAxes,
-            ha="center",
-            va="center",
-            fontsize=11,
-            color=GREY,
-        )
+        _centre_note(bx, "the chosen box restricts no parameter", fontsize=11)
         bx.set_axis_off()
     else:
         yy = np.arange(m)[::-1]

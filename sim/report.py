@@ -151,9 +151,10 @@ def build_report(results: dict[str, Results], out: Path, *, target: str | None =
     events = questions[questions["kind"] == "event"]
     if len(events):
         save("forecast_questions", fg.plot_forest(events)[0])
-    for outcome, kind, unit in _distribution_outcomes(results):
+    distributions = _distribution_outcomes(results)
+    horizon = max(int(r.summary["experiment"].get("horizon_days", 0)) for r in results.values())
+    for outcome, kind, unit in distributions:
         data = {k: _ok(r)[outcome] for k, r in results.items() if outcome in r.runs}
-        horizon = max(int(r.summary["experiment"].get("horizon_days", 0)) for r in results.values())
         fig, _ = fg.plot_distribution(data, outcome, unit=unit, kind=kind, horizon=horizon)
         save(f"distribution_{outcome}", fig)
     from sim.analysis.series import fan_bands
@@ -184,7 +185,8 @@ def build_report(results: dict[str, Results], out: Path, *, target: str | None =
             fig, _ = fg.plot_prim(done["prim"])
             fig.suptitle(f"Scenario discovery (PRIM) for: {done['label']} ({k})")
             save(f"prim_{_slug(k)}", fig)
-    report.path.write_text(_markdown(results, names, questions, analyses, report))
+    numeric = [o for o, kind, _ in distributions if kind == "numeric"]
+    report.path.write_text(_markdown(results, names, questions, numeric, analyses, report))
     return report
 
 
@@ -384,10 +386,25 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _questions_md(table: pd.DataFrame, names: list[str], cell) -> str:
+    """A Markdown table of questions (rows) by scenario (columns); ``cell(row)`` formats an answer."""
+    rows = []
+    for _qid, g in table.groupby("question", sort=False):
+        text, unit = g["text"].iloc[0], g["unit"].iloc[0]
+        cells = [text if not unit or unit in text else f"{text} ({unit})"]
+        for k in names:
+            row = g[g["scenario"] == k]
+            modelled = not row.empty and not row["not_modelled"].iloc[0]
+            cells.append(cell(row.iloc[0]) if modelled else "not modelled")
+        rows.append(cells)
+    return _table(["question", *names], rows)
+
+
 def _markdown(
     results: dict[str, Results],
     names: list[str],
     questions: pd.DataFrame,
+    numeric_outcomes: list[str],
     analyses: dict[str, dict[str, Any]],
     report: Report,
 ) -> str:
@@ -421,38 +438,23 @@ def _markdown(
         md.append(f"![Forecast questions]({FIGURES}/forecast_questions.png)")
         md.append("")
     events = questions[questions["kind"] == "event"]
-    rows = []
-    for _qid, g in events.groupby("question", sort=False):
-        cells = [g["text"].iloc[0]]
-        for k in names:
-            row = g[g["scenario"] == k]
-            if row.empty or row["not_modelled"].iloc[0]:
-                cells.append("not modelled")
-            else:
-                x = row.iloc[0]
-                cells.append(f"{_pct(x['probability'])} [{_pct(x['low'])}, {_pct(x['high'])}]")
-        rows.append(cells)
-    md.append(_table(["question", *names], rows))
+    md.append(
+        _questions_md(
+            events, names, lambda x: f"{_pct(x['probability'])} [{_pct(x['low'])}, {_pct(x['high'])}]"
+        )
+    )
     numeric = questions[questions["kind"] == "numeric"]
     if len(numeric):
         md += ["", "Numeric questions: median [5%, 95%] over the runs where the outcome is defined.", ""]
-        rows = []
-        for _qid, g in numeric.groupby("question", sort=False):
-            text, unit = g["text"].iloc[0], g["unit"].iloc[0]
-            cells = [text if not unit or unit in text else f"{text} ({unit})"]
-            for k in names:
-                row = g[g["scenario"] == k]
-                if row.empty or row["not_modelled"].iloc[0]:
-                    cells.append("not modelled")
-                else:
-                    x = row.iloc[0]
-                    cells.append(f"{_num(x.get('p50'))} [{_num(x.get('p05'))}, {_num(x.get('p95'))}]")
-            rows.append(cells)
-        md.append(_table(["question", *names], rows))
+        md.append(
+            _questions_md(
+                numeric, names, lambda x: f"{_num(x.get('p50'))} [{_num(x.get('p05'))}, {_num(x.get('p95'))}]"
+            )
+        )
 
     if len(results) > 1:
         ref = names[0]
-        conf = float(level.split()[-1].rstrip("%")) / 100 if level.split()[-1].endswith("%") else 0.9
+        conf = float(next(iter(results.values())).config.get("analysis", {}).get("confidence", 0.9))
         diffs = compare_questions({k: r.summary for k, r in results.items()}, ref, conf)
         md += ["", f"## Differences from {ref}", ""]
         md.append(
@@ -474,7 +476,7 @@ def _markdown(
             rows.append(cells)
         md.append(_table(["question", *names[1:]], rows))
         samples = {}
-        for o in [o for o, kind, _ in _distribution_outcomes(results) if kind == "numeric"]:
+        for o in numeric_outcomes:
             samples[o] = {k: _ok(r)[o] for k, r in results.items() if o in r.runs}
         tests = compare_numeric(samples, ref)
         if len(tests):
