@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check sim tests benchmarks
 
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --dist loadfile  # one worker per core; a test file stays on one worker
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py

@@ -137,9 +137,10 @@ def test_kill_then_resume_equals_an_uninterrupted_run(tmp_path):
 
 
 def test_a_folder_holding_another_experiment_is_refused(tmp_path):
+    import sim
+
     folder = tmp_path / "exp"
-    p = cli(*SMALL, "executor=serial", f"hydra.run.dir={folder}", cwd=tmp_path)
-    assert p.wait(timeout=300) == 0
+    sim.run([*SMALL, "executor=serial"], folder, quiet=True)  # what the CLI writes, in this process
     before = (folder / ".hydra" / "config.yaml").read_text()
     p = cli(*SMALL, "executor=serial", "mc.seed=99", f"hydra.run.dir={folder}", cwd=tmp_path)
     _, err = p.communicate(timeout=300)
