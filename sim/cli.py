@@ -83,7 +83,10 @@ def _job_overrides(args: list[str]) -> tuple[list[list[str]], bool]:
 
     multirun = any(a in ("-m", "--multirun") for a in args)
     overrides = [a for a in args if not a.startswith("-")]
-    ours = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    # Hydra's own settings are not ours to check, except the search path (config groups it adds).
+    ours = [
+        o for o in overrides if not o.lstrip("+~").startswith("hydra") or o.startswith("hydra.searchpath=")
+    ]
     if not multirun:
         return [ours], False
     parsed = OverridesParser.create().parse_overrides(ours)
@@ -169,7 +172,7 @@ def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dic
         "horizon_days": c.horizon_days,
         "seed": c.mc.seed,
         "design": c.mc.design,
-        "uncertain_parameters": [p.key for p in exp.uncertain],
+        "uncertain_parameters": exp.parameter_keys,
         "executor": c.executor.kind,
         "elapsed_s": round(runs.attrs.get("elapsed_s", 0.0), 2),
         "resumed_from": runs.attrs.get("resumed_from", 0),

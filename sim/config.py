@@ -16,6 +16,7 @@ from typing import Any
 from omegaconf import MISSING
 
 __all__ = [
+    "CalibratedConfig",
     "Config",
     "ConfigError",
     "ExecutorConfig",
@@ -553,6 +554,34 @@ class AnalysisConfig:
 
 
 @dataclass
+class CalibratedParameterConfig:
+    """One parameter of a calibrated posterior: its config key, its prior and its posterior draws."""
+
+    key: str = MISSING
+    prior: dict[str, Any] = field(default_factory=dict)  # the prior's distribution spec (a record)
+    values: list[Any] = MISSING  # draw i of every parameter belongs to the same accepted run
+
+
+@dataclass
+class CalibratedConfig:
+    """A joint posterior written by ``python -m sim.calibrate`` (``configs/calibrated/<name>.yaml``).
+
+    Selected with ``+calibrated=<name>``: each run draws one accepted run's parameter values (all its
+    parameters together, so their correlations are kept), replacing the priors of the same keys in
+    ``uncertain``.
+    """
+
+    name: str = ""
+    method: str = ""
+    created: str = ""
+    prior_experiment: str = ""  # results folder the prior runs came from
+    accepted: int = 0
+    prior_runs: int = 0
+    observations: list[dict[str, Any]] = field(default_factory=list)  # what was matched (a record)
+    parameters: list[CalibratedParameterConfig] = field(default_factory=list)
+
+
+@dataclass
 class Config:
     """The whole composed configuration of an experiment."""
 
@@ -567,6 +596,7 @@ class Config:
     uncertain: dict[str, Any] = field(default_factory=dict)
     questions: dict[str, QuestionConfig] = field(default_factory=dict)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    calibrated: CalibratedConfig = field(default_factory=CalibratedConfig)  # +calibrated=<name>
 
 
 def register_configs() -> None:

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.config import ConfigError
-from sim.uncertainty import UncertainParameter
+from sim.uncertainty import JointPosterior, UncertainParameter
 
 __all__ = ["DESIGNS", "design_table", "salib_inputs", "salib_problem", "unit_sample"]
 
@@ -103,6 +103,7 @@ def design_table(
     replications: int = 1,
     *,
     morris_levels: int = 4,
+    joint: JointPosterior | None = None,
 ) -> pd.DataFrame:
     """The runs of an experiment: design points x replications, with each parameter's value.
 
@@ -113,6 +114,8 @@ def design_table(
         seed: seed of the design (not of the runs).
         replications: runs per design point.
         morris_levels: grid levels of a Morris design.
+        joint: a calibrated posterior, given the design's last column: its parameters' columns follow
+            those of ``params``.
 
     Returns:
         One row per run, indexed by ``run_id`` (0 .. rows - 1), design-point-major: columns
@@ -122,7 +125,7 @@ def design_table(
     """
     if replications < 1:
         raise ConfigError(f"design: replications must be >= 1, got {replications}")
-    unit = unit_sample(design, len(params), n, seed, morris_levels=morris_levels)
+    unit = unit_sample(design, len(params) + (joint is not None), n, seed, morris_levels=morris_levels)
     points = len(unit)
     data: dict[str, Any] = {
         "design_point": np.repeat(np.arange(points), replications),
@@ -134,6 +137,10 @@ def design_table(
             data[p.key] = [v for v in values for _ in range(replications)]
         else:
             data[p.key] = np.repeat(values, replications)
+    if joint is not None:
+        picked = joint.pick(unit[:, len(params)])
+        for k in joint.keys:
+            data[k] = np.repeat(np.array([row[k] for row in picked]), replications)
     table = pd.DataFrame(data, index=pd.RangeIndex(points * replications, name="run_id"))
     table.attrs["design"] = {
         "design": design,
@@ -141,7 +148,7 @@ def design_table(
         "seed": seed,
         "replications": replications,
         "morris_levels": morris_levels,
-        "names": [p.key for p in params],
+        "names": [p.key for p in params] + ([f"calibrated:{joint.name}"] if joint is not None else []),
     }
     return table
 

@@ -23,11 +23,22 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 @dataclass(frozen=True)
 class Experiment:
-    """A validated experiment: the typed config, the theatre built from it, its uncertain parameters."""
+    """A validated experiment: the typed config, the theatre built from it, its uncertain parameters.
+
+    ``posterior`` (a :class:`sim.uncertainty.JointPosterior`, from ``+calibrated=<name>``) replaces the
+    priors in ``uncertain`` of the keys it covers.
+    """
 
     config: Config
     theatre: Theatre
     uncertain: tuple = ()  # sim.uncertainty.UncertainParameter, sorted by key
+    posterior: Any = None
+
+    @property
+    def parameter_keys(self) -> list[str]:
+        """Keys of every parameter that varies between runs (uncertain, then calibrated)."""
+        keys = [p.key for p in self.uncertain]
+        return keys + list(self.posterior.keys if self.posterior is not None else ())
 
     @property
     def scenario(self) -> str:
@@ -165,9 +176,15 @@ def prepare(cfg: DictConfig | Config) -> Experiment:
     validate(config)
     theatre = build_theatre(config.theatre)
     _check_references(config, theatre)
-    uncertain: tuple = ()
-    if config.uncertain:
-        from sim.uncertainty import parse_uncertain
+    from sim.uncertainty import parse_posterior, parse_uncertain
 
-        uncertain = tuple(parse_uncertain(config.uncertain, config))
-    return Experiment(config=config, theatre=theatre, uncertain=uncertain)
+    uncertain = tuple(parse_uncertain(config.uncertain, config)) if config.uncertain else ()
+    posterior = parse_posterior(config.calibrated, config)
+    if posterior is not None:
+        uncertain = tuple(p for p in uncertain if p.key not in posterior.keys)
+        if config.mc.design in ("sobol", "morris"):
+            raise ConfigError(
+                f"mc.design: {config.mc.design} splits variance by parameter, but +calibrated "
+                f"({posterior.name}) draws its parameters jointly; allowed: monte_carlo, lhs"
+            )
+    return Experiment(config=config, theatre=theatre, uncertain=uncertain, posterior=posterior)

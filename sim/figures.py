@@ -33,6 +33,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 __all__ = [
     "OKABE_ITO",
     "load_outlines",
+    "plot_calibration",
     "plot_distribution",
     "plot_fans",
     "plot_forest",
@@ -1101,3 +1102,80 @@ def plot_reliability(table: pd.DataFrame, *, n: int | None = None, title: str | 
     total = int(table["n"].sum()) if n is None else n
     ax.set_title(title or f"Reliability of the forecasts (n = {total} questions)", loc="left")
     return fig, ax
+
+
+# ----------------------------------------------------------------------------------------------- calibration
+
+
+def plot_calibration(prior: pd.DataFrame, report: dict[str, Any], *, title: str | None = None):
+    """Prior against posterior of each calibrated parameter (rejection ABC, :mod:`sim.calibrate`).
+
+    Args:
+        prior: the prior experiment's runs (one column per parameter, ``run_id``).
+        report: the calibration summary of :func:`sim.calibrate.calibrate` (``parameters``,
+            ``accepted_runs``, ``observations``, counts).
+        title: figure title (default: the posterior's name and the acceptance).
+
+    Returns:
+        ``(fig, axes)``: one panel per parameter, prior draws grey, accepted draws coloured, medians dashed.
+    """
+    keys = list(report["parameters"])
+    k = max(1, len(keys))
+    cols = min(3, k)
+    rows = math.ceil(k / cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(WIDTH, 1.0 + 2.6 * rows), squeeze=False, layout="constrained"
+    )
+    accepted = prior["run_id"].isin(report["accepted_runs"]).to_numpy()
+    prior_colour, post_colour = "#d4d4d4", OKABE_ITO[0]
+    labels = _short_params(keys)
+    for ax, key, label in zip(axes.ravel(), keys, labels, strict=False):
+        x = prior[key]
+        numeric = pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x)
+        if numeric:
+            v = x.to_numpy(dtype=float)
+            bins = np.histogram_bin_edges(v, bins=min(30, max(8, int(np.sqrt(accepted.sum())))))
+            ax.hist(v, bins=bins, density=True, color=prior_colour, label=f"prior (n = {len(v):,})")
+            ax.hist(v[accepted], bins=bins, density=True, color=post_colour, alpha=0.2)
+            ax.hist(
+                v[accepted],
+                bins=bins,
+                density=True,
+                histtype="step",
+                color=post_colour,
+                lw=2,
+                label=f"posterior (n = {int(accepted.sum()):,})",
+            )
+            for values, colour in ((v, "0.35"), (v[accepted], post_colour)):
+                ax.axvline(np.median(values), color=colour, ls="--", lw=1.2)
+            _thousands(ax.xaxis)
+            ax.set_yticks([])
+            ax.set_ylabel("density")
+        else:
+            cats = sorted(x.astype(str).unique())
+            shares = [
+                x.astype(str).value_counts(normalize=True).reindex(cats, fill_value=0.0),
+                x[accepted].astype(str).value_counts(normalize=True).reindex(cats, fill_value=0.0),
+            ]
+            pos = np.arange(len(cats))
+            ax.bar(pos - 0.2, shares[0], width=0.4, color=prior_colour, label="prior")
+            ax.bar(pos + 0.2, shares[1], width=0.4, color=post_colour, label="posterior")
+            ax.set_xticks(pos, cats)
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_title(label, fontsize=10, loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in axes.ravel()[len(keys) :]:
+        ax.set_axis_off()
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    handles += [Line2D([], [], color="0.35", ls="--"), Line2D([], [], color=post_colour, ls="--")]
+    labels += ["prior median", "posterior median"]
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=9, frameon=False)
+    obs = ", ".join(o["id"] for o in report.get("observations", []))
+    fig.suptitle(
+        title
+        or f"Calibration '{report['name']}' to {obs}: {report['accepted']:,} of {report['prior_runs']:,} "
+        f"prior runs ({100 * report['acceptance_rate']:.1f} %) match",
+        x=0.01,
+        ha="left",
+    )
+    return fig, axes

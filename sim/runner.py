@@ -33,6 +33,7 @@ __all__ = [
     "run_seed",
     "run_to_folder",
     "simulate",
+    "task_setup",
 ]
 
 
@@ -68,11 +69,11 @@ def plan(exp: Experiment) -> list[Task]:
     """Every run of the experiment: design points x replications, each with its seed."""
     mc = exp.config.mc
     params = exp.uncertain
-    if params:
+    if params or exp.posterior is not None:
         from sim.design import design_table
 
-        table = design_table(params, mc.design, mc.runs, mc.seed, mc.replications)
-        keys = [p.key for p in params]
+        table = design_table(params, mc.design, mc.runs, mc.seed, mc.replications, joint=exp.posterior)
+        keys = exp.parameter_keys
         return [
             Task(
                 int(run_id),
@@ -110,18 +111,24 @@ def _injected_fault(run_id: int) -> bool:
     return bool(ids) and str(run_id) in ids.split(",")
 
 
+def task_setup(exp: Experiment, task: Task) -> tuple[Any, Any]:
+    """The config and theatre of one run: the experiment's, with the task's sampled values set."""
+    config, theatre = exp.config, exp.theatre
+    if task.values:
+        from sim.theatre import build_theatre
+        from sim.uncertainty import apply_values
+
+        config = apply_values(config, task.values)
+        if any(k.startswith("theatre.") for k in task.values):
+            theatre = build_theatre(config.theatre)
+    return config, theatre
+
+
 def _run_task(exp: Experiment, task: Task) -> RunResult:
     try:
         if _injected_fault(task.run_id):
             raise RuntimeError(f"fault injected for run {task.run_id} ({FAULT_ENV})")
-        config, theatre = exp.config, exp.theatre
-        if task.values:
-            from sim.theatre import build_theatre
-            from sim.uncertainty import apply_values
-
-            config = apply_values(config, task.values)
-            if any(k.startswith("theatre.") for k in task.values):
-                theatre = build_theatre(config.theatre)
+        config, theatre = task_setup(exp, task)
         model = simulate(theatre, config.mechanisms, config.horizon_days, task.seed)
     except Exception as exc:  # a failed run is data, not the end of the experiment
         tb = traceback.extract_tb(exc.__traceback__)

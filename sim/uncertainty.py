@@ -33,9 +33,16 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from sim.config import Config, ConfigError, validate
+from sim.config import Config, ConfigError, _check_field, validate
 
-__all__ = ["DISTRIBUTIONS", "UncertainParameter", "apply_values", "parse_uncertain"]
+__all__ = [
+    "DISTRIBUTIONS",
+    "JointPosterior",
+    "UncertainParameter",
+    "apply_values",
+    "parse_posterior",
+    "parse_uncertain",
+]
 
 # name -> (required arguments, optional arguments)
 _ARGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -306,6 +313,63 @@ def parse_uncertain(node: Mapping[str, Any], config: Config) -> list[UncertainPa
         _check_fits(p, kind, meta)
         params.append(p)
     return sorted(params, key=lambda p: p.key)
+
+
+# --- a calibrated joint posterior (+calibrated=<name>) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class JointPosterior:
+    """Posterior draws of several parameters together (rows of accepted runs, ``sim.calibrate``).
+
+    A design gives it one unit-cube column: ``u`` picks draw ``floor(u * n)``, so the parameters keep
+    their joint distribution (correlations included).
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    draws: tuple[tuple[Any, ...], ...]
+
+    def pick(self, u: np.ndarray) -> list[dict[str, Any]]:
+        """The parameter values of the draws picked by unit coordinates ``u`` in [0, 1)."""
+        idx = np.clip((np.asarray(u, dtype=float) * len(self.draws)).astype(np.int64), 0, len(self.draws) - 1)
+        return [dict(zip(self.keys, self.draws[i], strict=True)) for i in idx]
+
+
+def parse_posterior(node: Any, config: Config) -> JointPosterior | None:
+    """Check the ``calibrated`` node (a :class:`sim.config.CalibratedConfig`) against ``config``.
+
+    Returns:
+        The joint posterior, or None when no posterior is selected.
+
+    Raises:
+        ConfigError: one line naming ``calibrated.parameters[i]...`` and what is allowed.
+    """
+    params = list(node.parameters)
+    if not params:
+        if node.name:
+            raise ConfigError(f"calibrated: posterior {node.name!r} has no parameters")
+        return None
+    n = len(params[0].values)
+    columns, seen = [], set()
+    for i, p in enumerate(params):
+        where = f"calibrated.parameters[{i}]"
+        if p.key in seen:
+            raise ConfigError(f"{where}.key: {p.key!r} appears twice")
+        seen.add(p.key)
+        kind, meta = _target(config, p.key, f"{where}.key: ")
+        if len(p.values) != n or n == 0:
+            raise ConfigError(
+                f"{where}.values: got {len(p.values)} draws; every parameter needs the same number (>= 1)"
+            )
+        column = []
+        for j, v in enumerate(p.values):
+            value = _coerce(f"{where}.values[{j}]", kind, v)
+            _check_field(f"{where}.values[{j}] ({p.key})", value, meta)
+            column.append(value)
+        columns.append(column)
+    draws = tuple(zip(*columns, strict=True))
+    return JointPosterior(node.name or "calibrated", tuple(p.key for p in params), draws)
 
 
 # --- setting values -------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_bad_input_is_a_one_line_error(X, y, kwargs, match):
 def test_analysis_modules_import_neither_matplotlib_nor_the_model():
     code = (
         "import sys, sim.analysis.prim, sim.analysis.sensitivity, sim.analysis.compare, sim.analysis.series; "
-        "import sim.report; "
+        "import sim.report, sim.score, sim.calibrate, sim.analysis.scoring; "
         "bad = [m for m in sys.modules if m.startswith(('matplotlib', 'sim.model', 'mesa'))]; "
         "assert not bad, bad"
     )
