@@ -18,7 +18,7 @@ CLAIMS_PATH = ROOT / "seeds" / "claims.yaml"
 
 STATUSES = {"used", "planned", "context"}
 REQUIRED_KEYS = {"id", "claim", "sentence", "sets", "use"}
-OPTIONAL_KEYS = {"note", "status", "motivates"}
+OPTIONAL_KEYS = {"note", "status", "motivates", "check"}
 MILES_TO_KM = 1.609344
 _MISSING = object()
 

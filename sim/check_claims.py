@@ -1,0 +1,267 @@
+"""Pattern check on the seed: do the runs' first days reproduce its claims? ``python -m sim.check_claims``.
+
+Claims in ``seeds/claims.yaml`` that describe the model's starting days carry a ``check``: conditions on
+the model's state that must hold on every day of a window::
+
+    check:
+      what: The GNA's push stalls before Sirte
+      days: [0, 7]                                        # first and last day, inclusive
+      conditions:
+        - {test: held_by, place: sirte, faction: LNA}
+        - {test: front_short_of, place: sirte, km: 30}
+
+Tests: ``held_by`` (place, faction), ``unit_at`` (unit standing at place, not on the road), ``front_short_of``
+(the front faction's easternmost point is at most ``km`` short of the place, and not past it) and
+``producing`` (an oil system's output is above zero). The runs are those of the experiment the overrides
+compose (default: the baseline), with the same seeds and sampled values, stepped through the runner's
+executors to the last day checked. The share of runs reproducing each claim, with its interval
+(``analysis.interval``, ``analysis.confidence``), goes to stdout and ``--out`` (JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.config import ConfigError
+from sim.experiment import Experiment
+
+__all__ = ["CLAIMS_FILE", "TESTS", "check", "load_checks", "main"]
+
+CLAIMS_FILE = Path(__file__).resolve().parent.parent / "seeds" / "claims.yaml"
+#: test -> its arguments
+TESTS: dict[str, tuple[str, ...]] = {
+    "held_by": ("place", "faction"),
+    "unit_at": ("unit", "place"),
+    "front_short_of": ("place", "km"),
+    "producing": ("system",),
+}
+
+
+def load_checks(path: str | Path, exp: Experiment) -> list[dict[str, Any]]:
+    """The checks of the claims file, validated against the experiment's theatre.
+
+    Returns:
+        One dict per checked claim: ``id``, ``claim``, ``what``, ``days`` (first, last), ``conditions``.
+
+    Raises:
+        ConfigError: one line naming ``claims[i].check...`` and what is allowed.
+    """
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: no such file")
+    try:
+        doc = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    claims = doc.get("claims") if isinstance(doc, dict) else None
+    if not isinstance(claims, list):
+        raise ConfigError(f"{p}: needs a list 'claims'")
+    th = exp.theatre
+    names = {
+        "place": sorted(th.places),
+        "faction": sorted(th.factions),
+        "unit": sorted(th.units),
+        "system": sorted(th.oil_systems),
+    }
+    horizon = exp.config.horizon_days
+    out = []
+    for i, c in enumerate(claims):
+        spec = c.get("check") if isinstance(c, dict) else None
+        if spec is None:
+            continue
+        key = f"claims[{i}].check"
+        if (
+            not isinstance(spec, dict)
+            or not isinstance(spec.get("conditions"), list)
+            or not spec["conditions"]
+        ):
+            raise ConfigError(f"{key}: expected a mapping with what, days and a non-empty list of conditions")
+        days = spec.get("days")
+        if (
+            not isinstance(days, list)
+            or len(days) != 2
+            or not all(isinstance(d, int) and not isinstance(d, bool) for d in days)
+            or not 0 <= days[0] <= days[1] <= horizon
+        ):
+            raise ConfigError(
+                f"{key}.days: got {days!r}; allowed: [first, last] with 0 <= first <= last <= {horizon}"
+            )
+        for j, cond in enumerate(spec["conditions"]):
+            where = f"{key}.conditions[{j}]"
+            test = cond.get("test") if isinstance(cond, dict) else None
+            if test not in TESTS:
+                raise ConfigError(f"{where}.test: got {test!r}; allowed: {', '.join(TESTS)}")
+            for arg in TESTS[test]:
+                if arg not in cond:
+                    raise ConfigError(f"{where}.{arg}: missing; {test} takes {', '.join(TESTS[test])}")
+                if arg == "km":
+                    if isinstance(cond[arg], bool) or not isinstance(cond[arg], int | float) or cond[arg] < 0:
+                        raise ConfigError(f"{where}.km: got {cond[arg]!r}; allowed: a number >= 0")
+                elif cond[arg] not in names[arg]:
+                    raise ConfigError(f"{where}.{arg}: got {cond[arg]!r}; allowed: {', '.join(names[arg])}")
+            if test == "front_short_of" and cond["place"] not in th.coastal_km:
+                raise ConfigError(f"{where}.place: {cond['place']!r} is not on the coastal road")
+        out.append(
+            {
+                "id": c.get("id", f"claims[{i}]"),
+                "claim": " ".join(str(c.get("claim", "")).split()),
+                "what": str(spec.get("what") or c.get("id")),
+                "days": (days[0], days[1]),
+                "conditions": [dict(x) for x in spec["conditions"]],
+            }
+        )
+    if not out:
+        raise ConfigError(f"{p}: no claim has a check")
+    return out
+
+
+def _holds(model: Any, cond: Mapping[str, Any]) -> bool:
+    """Whether one condition holds in the model's current state."""
+    th = model.theatre
+    test = cond["test"]
+    if test == "held_by":
+        return model.control[th.index(cond["place"])] == cond["faction"]
+    if test == "unit_at":
+        u = model.unit_by_key.get(cond["unit"])
+        return u is not None and u.dest < 0 and u.node == th.index(cond["place"])
+    if test == "front_short_of":
+        gap = th.coastal_km[cond["place"]] - model.front_km()
+        return not math.isnan(gap) and 0 <= gap <= cond["km"]
+    from sim.model.oil import OilEconomy
+
+    oil = model.mechanism(OilEconomy)
+    return oil is not None and oil.level[cond["system"]] > 0
+
+
+def _check_chunk(payload: tuple[Experiment, list[dict[str, Any]]], tasks: list[Any]) -> list[dict[str, Any]]:
+    """Step each task's model to the last day checked; which claims held on every day of their window."""
+    from sim.model import ConflictModel, release_mesa_caches
+    from sim.runner import task_setup
+
+    exp, checks = payload
+    last = max(c["days"][1] for c in checks)
+    rows = []
+    for task in tasks:
+        config, theatre = task_setup(exp, task)
+        model = ConflictModel(theatre, config.mechanisms, config.horizon_days, rng=task.seed)
+        ok = dict.fromkeys((c["id"] for c in checks), True)
+        try:
+            for day in range(last + 1):
+                if day:
+                    model.step()
+                for c in checks:
+                    first, end = c["days"]
+                    if ok[c["id"]] and first <= day <= end:
+                        ok[c["id"]] = all(_holds(model, cond) for cond in c["conditions"])
+        finally:
+            release_mesa_caches(model)
+        rows.append({"run_id": task.run_id, "seed": task.seed, **ok})
+    return rows
+
+
+def check(exp: Experiment, checks: list[dict[str, Any]], *, executor: str | None = None) -> dict[str, Any]:
+    """Run the checks over the experiment's runs; the share reproducing each claim and all of them.
+
+    Args:
+        exp: the prepared experiment (its runs: ``mc.runs`` x ``mc.replications``, seeds as the runner's).
+        checks: from :func:`load_checks`.
+        executor: ``serial``, ``processes`` or ``dask`` (default: ``executor.kind``).
+
+    Returns:
+        ``{"scenario", "runs", "claims": [...], "all": {...}}``; each claim has ``share``, ``low``, ``high``
+        and ``runs_reproducing``.
+    """
+    import pandas as pd
+
+    from sim.executors import make_executor
+    from sim.runner import plan
+    from sim.summary import proportion_interval
+
+    tasks = plan(exp)
+    e, a = exp.config.executor, exp.config.analysis
+    chunk = max(1, min(16, math.ceil(len(tasks) / 8)))
+    chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
+    with make_executor(executor or e.kind, e.workers, e.address, e.max_tasks_per_child) as ex:
+        rows = [r for part in ex.map_chunks(_check_chunk, (exp, checks), chunks) for r in part]
+    table = pd.DataFrame(rows).sort_values("run_id")
+    n = len(table)
+
+    def share(k: int) -> dict[str, Any]:
+        low, high = proportion_interval(k, n, a.interval, a.confidence)
+        return {"share": k / n, "low": low, "high": high, "runs_reproducing": k}
+
+    claims = [
+        {
+            "id": c["id"],
+            "what": c["what"],
+            "claim": c["claim"],
+            "days": list(c["days"]),
+            "conditions": c["conditions"],
+            **share(int(table[c["id"]].sum())),
+        }
+        for c in checks
+    ]
+    every = int(table[[c["id"] for c in checks]].all(axis=1).sum())
+    return {
+        "scenario": exp.scenario,
+        "runs": n,
+        "confidence": a.confidence,
+        "interval": a.interval,
+        "claims": claims,
+        "all": share(every),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sim.check_claims [--claims FILE] [--out FILE] [overrides...]``; returns the exit code."""
+    ap = argparse.ArgumentParser(prog="python -m sim.check_claims", description=__doc__.splitlines()[0])
+    ap.add_argument("--claims", default=str(CLAIMS_FILE), help="claims file (default: seeds/claims.yaml)")
+    ap.add_argument("--out", help="write the result as JSON here")
+    ap.add_argument(
+        "overrides", nargs="*", help="Hydra overrides, e.g. mc.runs=500 (default: the baseline, 200 runs)"
+    )
+    args = ap.parse_intermixed_args(argv)
+    from sim.cli import one_line_error
+    from sim.experiment import compose, prepare
+
+    overrides = ["mc.runs=200", *args.overrides]
+    try:
+        try:
+            exp = prepare(compose(overrides))
+        except ConfigError:
+            raise
+        except Exception as exc:
+            raise ConfigError(one_line_error(exc, overrides)) from exc
+        checks = load_checks(args.claims, exp)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = check(exp, checks)
+    pct = f"{100 * result['confidence']:.0f}%"
+    print(
+        f"Seed claims reproduced in the first days of {result['runs']} {result['scenario']} runs "
+        f"({pct} interval):"
+    )
+    width = max(len(c["what"]) for c in result["claims"])
+    for c in [*result["claims"], {"what": "all of them", "days": None, **result["all"]}]:
+        days = f"days {c['days'][0]}-{c['days'][1]}" if c["days"] else ""
+        interval = f"({100 * c['low']:.1f}-{100 * c['high']:.1f}%)"
+        line = f"  {c['what']:<{width}}  {100 * c['share']:5.1f}%  {interval}"
+        print(f"{line}  {days}".rstrip())
+    if args.out:
+        from sim.results import write_json
+
+        write_json(result, Path(args.out))
+        print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
