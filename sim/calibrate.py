@@ -122,8 +122,8 @@ def load_observations(
     path: str | Path,
     start_date: str,
     horizon_days: int,
-    runs_columns: Sequence[str],
-    variables: Sequence[str],
+    runs_columns: Sequence[str] | None,
+    variables: Sequence[str] | None,
 ) -> list[Observation]:
     """Read and check an observations file against an experiment.
 
@@ -131,8 +131,8 @@ def load_observations(
         path: the YAML file.
         start_date: the experiment's day 0 (ISO date).
         horizon_days: its last day.
-        runs_columns: outcome columns of its runs.
-        variables: its series variables.
+        runs_columns: outcome columns of its runs (None: not checked yet).
+        variables: its series variables (None: not checked yet).
 
     Raises:
         CalibrationError: one line naming ``observations[i].field`` and what is allowed.
@@ -199,13 +199,13 @@ def load_observations(
             )
         stat, since_day = e.get("stat", "value"), 0
         if outcome is not None:
-            if outcome not in runs_columns:
+            if runs_columns is not None and outcome not in runs_columns:
                 allowed = ", ".join(c for c in runs_columns if not c.startswith("holder_"))
                 raise CalibrationError(f"{key}.outcome: got {outcome!r}; allowed: {allowed}")
             if "stat" in e or "since" in e:
                 raise CalibrationError(f"{key}: stat and since apply to a variable, not an outcome")
         else:
-            if variable not in variables:
+            if variables is not None and variable not in variables:
                 raise CalibrationError(
                     f"{key}.variable: got {variable!r}; allowed: {', '.join(sorted(variables))}"
                 )
@@ -432,6 +432,33 @@ def _check_name(name: str) -> str:
     return name
 
 
+def _prior_experiment(overrides: Sequence[str]) -> Any:
+    """The prior experiment the overrides compose, checked before anything runs.
+
+    Raises:
+        ConfigError: a bad override (one line).
+        CalibrationError: no uncertain parameters, or a design that does not draw from the prior.
+    """
+    from sim.cli import one_line_error
+    from sim.config import ConfigError
+    from sim.experiment import compose, prepare
+
+    try:
+        exp = prepare(compose(list(overrides)))
+    except ConfigError:
+        raise
+    except Exception as exc:  # Hydra's own errors (unknown group option, unparsable override)
+        raise ConfigError(one_line_error(exc, list(overrides))) from exc
+    if not exp.parameter_keys:
+        raise CalibrationError("the prior has no uncertain parameters to calibrate; add uncertain=<group>")
+    if exp.config.mc.design not in PRIOR_DESIGNS:
+        raise CalibrationError(
+            f"mc.design: {exp.config.mc.design} does not draw independent prior samples; "
+            f"allowed: {', '.join(PRIOR_DESIGNS)}"
+        )
+    return exp
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sim.calibrate OBSERVATIONS.yaml --name NAME [--results DIR] [overrides...]``."""
     from sim.experiment import CONFIG_DIR
@@ -470,9 +497,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             import sim
 
+            prior = _prior_experiment(args.overrides)
+            config = prior.config
+            load_observations(args.observations, config.theatre.start_date, config.horizon_days, None, None)
             folder = Path(args.folder or Path("outputs") / "calibrate" / name)
             print(f"prior experiment: {folder}", file=sys.stderr)
-            res = sim.run([*args.overrides, "analysis.report=false"], folder, quiet=True)
+            try:
+                res = sim.run([*args.overrides, "analysis.report=false"], folder, quiet=True)
+            except SystemExit as stop:  # interrupted: the finished chunks are saved in the folder
+                print(f"to resume, rerun this command (the prior runs resume in {folder})", file=sys.stderr)
+                return int(stop.code or 130)
         exp = res.summary.get("experiment", {})
         variables = res.series["variable"].unique().tolist()
         observations = load_observations(

@@ -328,3 +328,27 @@ def test_an_experiment_without_uncertain_parameters_is_refused(tmp_path, capsys)
     assert "no uncertain parameters to calibrate (run it with uncertain=<group>)" in capsys.readouterr().err
     assert main([str(path), "--name", "Bad Name", "--results", str(folder)]) == 2
     assert "--name: got 'Bad Name'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["uncertain=nope"], "error: uncertain: unknown option 'nope'; allowed: june2020, none"),
+        (["mc.runs=5"], "error: the prior has no uncertain parameters to calibrate; add uncertain=<group>"),
+        (
+            ["uncertain=june2020", "mc.design=sobol"],
+            "error: mc.design: sobol does not draw independent prior",
+        ),
+        (
+            ["uncertain=june2020", "horizon_days=50"],
+            "error: observations[0].date: 2020-08-06 is day 60; allowed",
+        ),
+    ],
+)
+def test_a_bad_prior_is_refused_before_anything_runs(tmp_path, capsys, overrides, message):
+    folder = tmp_path / "prior"
+    args = [str(SEED_OBSERVATIONS), "--name", "x", "--folder", str(folder), "--config-dir", str(tmp_path)]
+    assert main([*args, *overrides]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+    assert not folder.exists()
