@@ -379,6 +379,8 @@ def calibrate(res: Results, observations: Sequence[Observation], name: str) -> t
             f"allowed: {', '.join(PRIOR_DESIGNS)}"
         )
     ok = res.runs[res.runs["status"] == "ok"].reset_index(drop=True)
+    if ok.empty:
+        raise CalibrationError(f"{res.path}: every run of the prior failed ({len(res.runs)} runs)")
     stats = statistics(observations, ok, res.series)
     dist = distances(observations, stats)
     tol = pd.Series({o.id: o.tolerance for o in observations})
