@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError, register_configs
 from sim.experiment import CONFIG_DIR, Experiment, compose, prepare
+from sim.results import StorageError
 
 __all__ = ["execute", "main", "one_line_error"]
 
@@ -29,6 +30,7 @@ _PASS_THROUGH = {
 }  # fmt: skip
 
 _EXIT_CODE = 0
+MIN_FREE_BYTES = 1 << 20  # refuse to start an experiment on a disk with less free space than this
 
 
 def one_line_error(exc: BaseException, overrides: list[str] | None = None) -> str:
@@ -111,6 +113,31 @@ def preflight(args: list[str]) -> None:
     run_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")), None)
     if run_dir and len(jobs) == 1:
         _check_folder(Path(run_dir), exp)
+    sweep_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.sweep.dir=")), None)
+    multirun = any(a in ("-m", "--multirun") for a in args)
+    target = (sweep_dir or "multirun") if multirun else (run_dir or "outputs")
+    _check_writable(Path(target), "hydra.sweep.dir" if multirun else "hydra.run.dir")
+
+
+def _check_writable(folder: Path, key: str) -> None:
+    """Refuse, before Hydra creates it, a results folder that cannot be written (one line)."""
+    import errno
+    import shutil
+    import tempfile
+
+    probe_in = folder
+    while not probe_in.exists() and probe_in != probe_in.parent:
+        probe_in = probe_in.parent  # the deepest folder that exists: Hydra creates the rest
+    try:
+        if not probe_in.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(probe_in))
+        with tempfile.NamedTemporaryFile(dir=probe_in, prefix=".sim-write-test-"):
+            pass
+        free = shutil.disk_usage(probe_in).free
+        if free < MIN_FREE_BYTES:
+            raise OSError(errno.ENOSPC, "no space", str(probe_in))
+    except OSError as exc:
+        raise ConfigError(f"{key}: cannot write to {probe_in}: {StorageError.reason(exc)}") from None
 
 
 def _check_folder(folder: Path, exp: Experiment) -> None:
@@ -127,28 +154,52 @@ def _check_folder(folder: Path, exp: Experiment) -> None:
         )
 
 
-def execute(exp: Experiment, outdir: Path, cfg: DictConfig | None = None) -> dict[str, Any]:
+def execute(
+    exp: Experiment, outdir: Path, cfg: DictConfig | None = None, overrides: list[str] | None = None
+) -> dict[str, Any]:
     """Run an experiment into its results folder (resuming one left unfinished); print the summary.
 
     Args:
         exp: the prepared experiment.
         outdir: the results folder (Hydra's output dir).
-        cfg: the composed config, saved as ``.hydra/config.yaml`` if Hydra has not done so.
+        cfg: the composed config, saved as ``.hydra/config.yaml`` unless the folder has one.
+        overrides: the command line's overrides, saved as ``.hydra/overrides.yaml`` (a record).
 
     Returns:
         The summary (as written to ``summary.json``).
+
+    Raises:
+        sim.results.StorageError: the folder cannot be written (read-only, disk full); the chunks saved
+            before stay, and no ``summary.json`` is written, so the folder does not look finished.
     """
+    from sim.results import StorageError
+
+    try:
+        return _execute(exp, outdir, cfg, overrides)
+    except StorageError:
+        raise
+    except OSError as exc:
+        raise StorageError.from_os_error(outdir, exc) from exc
+
+
+def _execute(
+    exp: Experiment, outdir: Path, cfg: DictConfig | None, overrides: list[str] | None
+) -> dict[str, Any]:
     import shutil
 
-    from sim.results import SUMMARY_FILE, write_json
+    from sim.results import SUMMARY_FILE, atomic_write, write_json
     from sim.runner import run_to_folder
     from sim.store import EXPERIMENT_FILE, PARTS
     from sim.summary import format_summary, summarise
 
     outdir.mkdir(parents=True, exist_ok=True)
-    if cfg is not None and not (outdir / ".hydra" / "config.yaml").exists():
-        (outdir / ".hydra").mkdir(exist_ok=True)
-        OmegaConf.save(cfg, outdir / ".hydra" / "config.yaml")
+    record = outdir / ".hydra"  # Hydra's own saving is off (hydra.output_subdir: null): errors are ours
+    if cfg is not None and not (record / "config.yaml").exists():
+        atomic_write(record / "config.yaml", lambda p: OmegaConf.save(cfg, p))
+    if overrides is not None:
+        atomic_write(
+            record / "overrides.yaml", lambda p: OmegaConf.save(OmegaConf.create(list(overrides)), p)
+        )
     (outdir / SUMMARY_FILE).unlink(missing_ok=True)  # an unfinished folder never carries a summary
     c = exp.config
     if not c.mc.resume:
@@ -207,12 +258,17 @@ def _hydra_main(cfg: DictConfig) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     exp = prepare(cfg)
-    outdir = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    outdir = Path(hc.runtime.output_dir)
     try:
-        summary = execute(exp, outdir)
+        summary = execute(exp, outdir, cfg, list(hc.overrides.task))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         _EXIT_CODE = 2
+        return
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        _EXIT_CODE = 3
         return
     if summary["experiment"]["failed"]:
         _EXIT_CODE = 1

@@ -76,6 +76,10 @@ def compose(overrides: list[str] | None = None, config_dir: str | Path | None = 
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    for o in overrides or []:
+        key, _, value = o.partition("=")
+        if TARGET in key.lstrip("+~").split("."):
+            _check_target(key.lstrip("+~"), value)
     register_configs()
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
@@ -83,11 +87,34 @@ def compose(overrides: list[str] | None = None, config_dir: str | Path | None = 
         return hydra_compose(config_name="config", overrides=list(overrides or []))
 
 
+TARGET = "_target_"
+
+
+def _check_target(key: str, value: Any) -> None:
+    """Configs never instantiate objects; a ``_target_`` may only name something in the ``sim`` package."""
+    if not (isinstance(value, str) and value.strip().startswith("sim.")):
+        raise ConfigError(
+            f"{key}: got {value!r}; a config may not name Python objects to create (_target_ outside sim.)"
+        )
+
+
+def _reject_targets(node: Any, prefix: str = "") -> None:
+    """Raise :class:`ConfigError` for the first ``_target_`` outside ``sim.`` in a plain config tree."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for k, v in items:
+        key = f"{prefix}.{k}" if isinstance(k, str) else f"{prefix}[{k}]"
+        key = key.lstrip(".")
+        if k == TARGET:
+            _check_target(key, v)
+        _reject_targets(v, key)
+
+
 def to_config(cfg: DictConfig | Config) -> Config:
     """Typed :class:`Config` from a composed DictConfig (resolving interpolations)."""
     if isinstance(cfg, Config):
         return cfg
     node = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
+    _reject_targets(OmegaConf.to_container(node, resolve=False))
     obj: Any = OmegaConf.to_object(node)
     if not isinstance(obj, Config):
         raise ConfigError("config: not composed from the base_config schema")

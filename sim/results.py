@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Results", "ResultsError", "atomic_write", "load", "write_json"]
+__all__ = ["Results", "ResultsError", "StorageError", "atomic_write", "load", "write_json"]
 
 RUNS_FILE = "runs.parquet"
 SERIES_FILE = "series.parquet"
@@ -27,6 +27,38 @@ SUMMARY_FILE = "summary.json"
 
 class ResultsError(ValueError):
     """A folder is not a (finished) results folder."""
+
+
+class StorageError(OSError):
+    """The results folder cannot be written (read-only, no space); the message is one line."""
+
+    @staticmethod
+    def reason(exc: OSError) -> str:
+        """What went wrong, in words (``the disk is full``, ``the file system is read-only``, ...)."""
+        import errno
+
+        return {
+            errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is exceeded",
+            errno.EROFS: "the file system is read-only",
+            errno.EACCES: "permission denied",
+            errno.EPERM: "permission denied",
+            errno.ENOTDIR: "not a folder",
+        }.get(exc.errno, exc.strerror or type(exc).__name__)
+
+    @classmethod
+    def from_os_error(cls, folder: Path, exc: OSError) -> StorageError:
+        """A one-line error naming the folder, the file and what went wrong."""
+        what = cls.reason(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        return cls(
+            exc.errno,
+            f"{folder}: cannot write results: {what}{where}; finished chunks are kept, so rerun the same "
+            "command to resume once the folder is writable",
+        )
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 @dataclass
@@ -54,8 +86,12 @@ def atomic_write(path: Path, write) -> None:
     """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed write (disk full, interrupted) leaves nothing behind
+        raise
 
 
 def write_json(obj: Any, path: Path) -> None:
