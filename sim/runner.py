@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.executors import Lost
 from sim.experiment import Experiment
 from sim.model import ConflictModel, empty_outcomes, release_mesa_caches
 
@@ -104,11 +105,30 @@ def simulate(theatre, params, horizon_days: int, seed: int) -> ConflictModel:
 
 #: Test-only fault hook: run ids listed here (comma-separated) raise instead of running.
 FAULT_ENV = "SIM_TEST_FAULT_RUNS"
+#: Test-only fault hook: a worker process (never the main one) running one of these run ids exits at once.
+EXIT_ENV = "SIM_TEST_EXIT_RUNS"
+#: With this set to a folder, each listed run id kills its worker only the first time (a marker file).
+EXIT_ONCE_ENV = "SIM_TEST_EXIT_ONCE_DIR"
 
 
 def _injected_fault(run_id: int) -> bool:
     ids = os.environ.get(FAULT_ENV, "")
     return bool(ids) and str(run_id) in ids.split(",")
+
+
+def _injected_exit(run_id: int) -> None:
+    import multiprocessing
+
+    ids = os.environ.get(EXIT_ENV, "")
+    if not ids or str(run_id) not in ids.split(",") or multiprocessing.parent_process() is None:
+        return
+    once = os.environ.get(EXIT_ONCE_ENV)
+    if once:
+        marker = Path(once) / f"exited-{run_id}"
+        if marker.exists():
+            return
+        marker.touch()
+    os._exit(70)  # as abrupt as an out-of-memory kill: no cleanup, no exception
 
 
 def task_setup(exp: Experiment, task: Task) -> tuple[Any, Any]:
@@ -126,6 +146,7 @@ def task_setup(exp: Experiment, task: Task) -> tuple[Any, Any]:
 
 def _run_task(exp: Experiment, task: Task) -> RunResult:
     try:
+        _injected_exit(task.run_id)
         if _injected_fault(task.run_id):
             raise RuntimeError(f"fault injected for run {task.run_id} ({FAULT_ENV})")
         config, theatre = task_setup(exp, task)
@@ -211,7 +232,12 @@ def _iterate(
         with tqdm(
             total=len(tasks), disable=not progress, unit="run", desc=exp.scenario, smoothing=0.1
         ) as bar:
-            for runs, series in ex.map_chunks(run_chunk, exp, chunks):
+            for result in ex.map_chunks(run_chunk, exp, chunks):
+                if isinstance(result, Lost):  # a worker died on these runs: record them as failed
+                    lost = [RunResult(t, "failed", empty_outcomes(), {}, f"WorkerLost: {result.reason}")
+                            for t in result.chunk]  # fmt: skip
+                    result = runs_frame(exp, lost), series_frame(lost, exp.config.horizon_days)
+                runs, series = result
                 bar.update(len(runs))
                 yield runs, series
 

@@ -167,8 +167,20 @@ def summarise(
             "median": q[1],
             "p95": q[2],
         }
+    bad = runs.loc[runs["status"] != "ok"].head(FAILED_LISTED)
+    failed_runs = [  # the runs frame of the results contract carries run_id, seed and error
+        {"run_id": int(r.get("run_id", i)), "seed": int(r.get("seed", -1)), "error": str(r.get("error", ""))}
+        for i, r in bad.iterrows()
+    ]
     return {
-        "experiment": {**experiment, "runs": len(runs), "ok": n, "failed": failed, "interval": method},
+        "experiment": {
+            **experiment,
+            "runs": len(runs),
+            "ok": n,
+            "failed": failed,
+            "interval": method,
+            "failed_runs": failed_runs,
+        },
         "questions": out_q,
         "outcomes": outcomes,
     }
@@ -184,6 +196,9 @@ def _num(x: float | None) -> str:
     return f"{x:,.0f}"
 
 
+FAILED_LISTED = 50  # failed runs named (with seed and error) in the summary; runs.parquet has them all
+
+
 def format_summary(summary: Mapping[str, Any]) -> str:
     """The summary as a plain-text table for the terminal."""
     e = summary["experiment"]
@@ -191,6 +206,11 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     lines = [
         f"Scenario {e.get('scenario', '?')}: {e['ok']} runs ok, {e['failed']} failed, "
         f"horizon {e.get('horizon_days', '?')} days from {e.get('start_date', '?')}",
+        *[
+            f"  failed run {r['run_id']} (seed {r['seed']}): {r['error']}"
+            for r in e.get("failed_runs", [])[:5]
+        ],
+        *([f"  ... {e['failed'] - 5} more in runs.parquet (status, error)"] if e["failed"] > 5 else []),
         "",
         f"{'question':<58} {'P':>5}  {level + ' interval':>13}",
     ]
