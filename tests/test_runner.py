@@ -9,6 +9,7 @@ import time
 import pandas as pd
 import pytest
 
+from sim.cli import execute
 from sim.experiment import compose, prepare
 from sim.runner import FAULT_ENV, plan, run_experiment, run_seed
 
@@ -94,46 +95,49 @@ def test_cli_exit_code_is_nonzero_when_runs_fail(tmp_path):
     assert summary["experiment"]["failed"] == 1
 
 
-def test_kill_then_resume_equals_an_uninterrupted_run(tmp_path):
-    args = [
-        "mc.runs=24",
-        "horizon_days=20",
-        "mc.seed=5",
-        "executor=serial",
-        "executor.chunk=2",
-        "mc.progress=false",
-    ]
+def test_killed_at_random_points_then_resumed_equals_an_uninterrupted_run(tmp_path):
+    """SIGKILL the CLI three times at random moments (start-up, runs, compaction), resume until done."""
+    import random
+
+    seed = random.SystemRandom().randrange(10**6)
+    rng = random.Random(seed)
+    why = f"kill-point seed {seed}"
+    args = ["mc.runs=48", "horizon_days=120", "mc.seed=5", "executor=serial", "executor.chunk=2",
+            "mc.progress=false"]  # fmt: skip
+    cfg = compose([*args, "analysis.report=false"])
     whole = tmp_path / "whole"
-    p = cli(*args, f"hydra.run.dir={whole}", cwd=tmp_path)
-    assert p.wait(timeout=300) == 0
+    execute(prepare(cfg), whole, cfg)  # the uninterrupted reference, in this process
 
     cut = tmp_path / "cut"
-    parts = cut / ".parts"
-    p = cli(*args, f"hydra.run.dir={cut}", cwd=tmp_path)
+    p = cli(*args, f"hydra.run.dir={cut}", cwd=tmp_path)  # first kill: surely mid-experiment
+    parts, after = cut / ".parts", rng.randint(2, 12)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(parts.glob("runs-*.parquet"))) < 3:
-        time.sleep(0.05)
+    while time.time() < deadline and len(list(parts.glob("runs-*.parquet"))) < after:
+        time.sleep(0.02)
     p.send_signal(signal.SIGKILL)
     p.wait()
     saved = len(list(parts.glob("runs-*.parquet")))
-    assert 3 <= saved < 12, "the kill must land mid-experiment"
-    assert not (cut / "summary.json").exists()
-
+    assert after <= saved < 24 and not (cut / "summary.json").exists(), why
+    kills = [f"after {saved} chunks"]
+    for _ in range(2):  # then at random moments: start-up, runs, compaction, summary
+        p = cli(*args, f"hydra.run.dir={cut}", cwd=tmp_path)
+        delay = rng.uniform(0.5, 8.0)
+        try:
+            p.wait(timeout=delay)  # finished before the kill: nothing to kill this time
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            kills.append(f"{delay:.2f} s")
     p = cli(*args, f"hydra.run.dir={cut}", cwd=tmp_path)
-    out, err = p.communicate(timeout=300)
-    assert p.returncode == 0, err
-    assert "resumed" in out
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, f"{why}; kills {kills}: {err}"
     for name in ("runs.parquet", "series.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(cut / name), pd.read_parquet(whole / name))
-    assert not parts.exists()
-
-    p = cli(*args, f"hydra.run.dir={cut}", cwd=tmp_path)  # once more: nothing left to run
-    out, err = p.communicate(timeout=300)
-    assert p.returncode == 0, err
-    assert "0 runs in" in out and "24 were already saved" in out
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(cut / "runs.parquet"), pd.read_parquet(whole / "runs.parquet")
-    )
+        got, want = pd.read_parquet(cut / name), pd.read_parquet(whole / name)
+        pd.testing.assert_frame_equal(got, want, obj=f"{name} ({why}; kills {kills})")
+    runs = pd.read_parquet(cut / "runs.parquet")
+    assert runs["run_id"].tolist() == list(range(48)), why  # none lost, none duplicated
+    assert not (cut / ".parts").exists() and not list(cut.rglob("*.tmp")), why
+    assert (cut / "summary.json").exists()
 
 
 def test_a_folder_holding_another_experiment_is_refused(tmp_path):
