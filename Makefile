@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean install
+.PHONY: run test test-slow lint bench clean install
 
 install: $(STAMP)
 
@@ -23,6 +23,9 @@ lint: $(STAMP)
 
 test: lint
 	$(VENV)/bin/pytest -n auto --dist loadfile  # one worker per core; a test file stays on one worker
+
+test-slow: lint  # the slow marker on its own: 1,000 fuzzed overrides, invariants under extreme draws
+	$(VENV)/bin/pytest -m slow -n auto
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py

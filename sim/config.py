@@ -620,6 +620,8 @@ def _check_field(key: str, value: Any, meta: Any) -> None:
             allowed = ", ".join(meta["choices"])
             raise ConfigError(f"{key}: got {value!r}; allowed: {allowed}")
         return
+    if isinstance(value, float) and not math.isfinite(value):  # bounded or not, NaN/inf is never meant
+        raise ConfigError(f"{key}: got {value}; must be a finite number")
     if "range" not in meta or isinstance(value, bool) or value is None:
         return
     lo, hi, lo_open = meta["range"]

@@ -6,11 +6,12 @@ an experiment is set up the same way everywhere.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import BooleanNode, DictConfig, OmegaConf
 
 from sim.config import Config, ConfigError, register_configs, validate
 from sim.theatre import Theatre, build_theatre
@@ -81,10 +82,63 @@ def compose(overrides: list[str] | None = None, config_dir: str | Path | None = 
         if TARGET in key.lstrip("+~").split("."):
             _check_target(key.lstrip("+~"), value)
     register_configs()
-    if GlobalHydra.instance().is_initialized():
-        GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(config_dir or CONFIG_DIR), version_base="1.3"):
-        return hydra_compose(config_name="config", overrides=list(overrides or []))
+    root = str(config_dir or CONFIG_DIR)
+
+    def hydra_composed(overrides: list[str]) -> DictConfig:
+        if GlobalHydra.instance().is_initialized():
+            GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=root, version_base="1.3"):
+            return hydra_compose(config_name="config", overrides=overrides)
+
+    split = _split_overrides(list(overrides or []))
+    if split is None:  # deletions, sweeps, packages, Hydra settings: Hydra composes it all
+        return hydra_composed(list(overrides or []))
+    groups, values = split
+    key = (root, tuple(groups))
+    if key not in _COMPOSED:
+        base = hydra_composed(groups)
+        while len(_COMPOSED) >= 4:  # a few bases at a time: each holds a whole theatre
+            del _COMPOSED[next(iter(_COMPOSED))]
+        _COMPOSED[key] = base
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    cfg = copy.deepcopy(_COMPOSED[key])
+    for o in values:  # OmegaConf would read 2 or "yes" as true: a switch takes only true or false
+        parent_key, _, leaf = o.key_or_group.rpartition(".")
+        parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
+        node = parent._get_node(leaf) if isinstance(parent, DictConfig) and leaf in parent else None
+        if isinstance(node, BooleanNode) and not isinstance(o.value(), bool):
+            raise ConfigError(f"{o.key_or_group}: got {o.value()!r}; allowed: true, false")
+    ConfigLoaderImpl._apply_overrides_to_config(values, cfg)  # what Hydra does after composing
+    return cfg
+
+
+# Value overrides (``a.b=1``, ``+a.c=2``) are applied the way Hydra applies them, to a copy of the config
+# composed from the group choices alone; composing the YAML files again costs ~1 s each time.
+_COMPOSED: dict[tuple, DictConfig] = {}
+_GROUPS = ("theatre", "scenario", "mc", "executor", "uncertain", "questions", "calibrated")
+
+
+def _split_overrides(overrides: list[str]) -> tuple[list[str], list[Any]] | None:
+    """Group-choice overrides and parsed value overrides, or None if Hydra must compose everything."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception:
+        return None  # Hydra reports the parse error
+    groups, values = [], []
+    for o in parsed:
+        key = o.key_or_group
+        if o.is_delete() or o.is_sweep_override() or o.is_hydra_override() or o.package is not None:
+            return None
+        if (key in _GROUPS) or "/" in key:
+            groups.append(o.input_line)
+        elif key.split(".")[0] in ("hydra",):
+            return None
+        else:
+            values.append(o)
+    return groups, values
 
 
 TARGET = "_target_"
