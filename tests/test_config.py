@@ -93,3 +93,43 @@ def test_multirun_checks_every_job():
     preflight(["-m", "scenario=baseline", "horizon_days=10,20"])
     with pytest.raises(ConfigError, match="scenario: unknown option 'nope'"):
         preflight(["-m", "scenario=baseline,nope"])
+
+
+def _hydra_compose(overrides):
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim.experiment import CONFIG_DIR
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return hydra_compose(config_name="config", overrides=overrides)
+
+
+def _outcome(make, overrides):
+    from omegaconf import OmegaConf
+
+    from sim.cli import one_line_error
+
+    try:
+        return OmegaConf.to_yaml(make(overrides))
+    except Exception as exc:
+        return "error: " + one_line_error(exc, overrides)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["mc.runs=7", "horizon_days=${mc.runs}"],
+        ["scenario=combined", "mechanisms.combat.law=linear", "++mc.seed=4"],
+        ["uncertain=june2020", "+uncertain.mechanisms.air.loss_per_sortie={dist: uniform, low: 0, high: 1}"],
+        ["theatre.units.wagner.place=sirte", "mechanisms.unrest.cities=[benghazi,derna]"],
+        ["mc.runs=abc"], ["mechanisms.combat.bogus=1"], ["+mc.runs=3"], ["mc.runs=1e400"],
+    ],
+)  # fmt: skip
+def test_cached_compose_equals_hydra_composing_everything(overrides):
+    from sim.experiment import compose
+
+    assert _outcome(compose, overrides) == _outcome(_hydra_compose, overrides)
+    assert _outcome(compose, overrides) == _outcome(compose, overrides)  # the cached base is never changed
