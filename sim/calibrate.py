@@ -137,18 +137,9 @@ def load_observations(
     Raises:
         CalibrationError: one line naming ``observations[i].field`` and what is allowed.
     """
-    import yaml
+    from sim.config import read_entries
 
-    p = Path(path)
-    if not p.is_file():
-        raise CalibrationError(f"{p}: no such file")
-    try:
-        doc = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise CalibrationError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    entries = doc.get("observations") if isinstance(doc, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise CalibrationError(f"{p}: needs a non-empty list 'observations'")
+    entries = read_entries(path, "observations", CalibrationError)
     start = dt.date.fromisoformat(start_date)
     out, ids = [], set()
     allowed_fields = {
@@ -354,6 +345,15 @@ def _describe(x: pd.Series) -> dict[str, Any]:
     return {"shares": {str(k): float(c) for k, c in x.value_counts(normalize=True).items()}}
 
 
+def _check_design(design: str) -> None:
+    """Rejection ABC needs independent draws from the prior."""
+    if design not in PRIOR_DESIGNS:
+        raise CalibrationError(
+            f"mc.design: {design} does not draw independent prior samples; "
+            f"allowed: {', '.join(PRIOR_DESIGNS)}"
+        )
+
+
 def calibrate(res: Results, observations: Sequence[Observation], name: str) -> tuple[dict, dict]:
     """Rejection ABC on a finished prior experiment.
 
@@ -372,12 +372,7 @@ def calibrate(res: Results, observations: Sequence[Observation], name: str) -> t
             f"{res.path}: the experiment has no uncertain parameters to calibrate "
             "(run it with uncertain=<group>)"
         )
-    design = (res.config.get("mc") or {}).get("design", "monte_carlo")
-    if design not in PRIOR_DESIGNS:
-        raise CalibrationError(
-            f"mc.design: {design} does not draw independent prior samples; "
-            f"allowed: {', '.join(PRIOR_DESIGNS)}"
-        )
+    _check_design((res.config.get("mc") or {}).get("design", "monte_carlo"))
     ok = res.runs[res.runs["status"] == "ok"].reset_index(drop=True)
     if ok.empty:
         raise CalibrationError(f"{res.path}: every run of the prior failed ({len(res.runs)} runs)")
@@ -441,23 +436,12 @@ def _prior_experiment(overrides: Sequence[str]) -> Any:
         ConfigError: a bad override (one line).
         CalibrationError: no uncertain parameters, or a design that does not draw from the prior.
     """
-    from sim.cli import one_line_error
-    from sim.config import ConfigError
-    from sim.experiment import compose, prepare
+    from sim.cli import prepare_overrides
 
-    try:
-        exp = prepare(compose(list(overrides)))
-    except ConfigError:
-        raise
-    except Exception as exc:  # Hydra's own errors (unknown group option, unparsable override)
-        raise ConfigError(one_line_error(exc, list(overrides))) from exc
+    exp = prepare_overrides(list(overrides))
     if not exp.parameter_keys:
         raise CalibrationError("the prior has no uncertain parameters to calibrate; add uncertain=<group>")
-    if exp.config.mc.design not in PRIOR_DESIGNS:
-        raise CalibrationError(
-            f"mc.design: {exp.config.mc.design} does not draw independent prior samples; "
-            f"allowed: {', '.join(PRIOR_DESIGNS)}"
-        )
+    _check_design(exp.config.mc.design)
     return exp
 
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.config import ConfigError
+from sim.config import ConfigError, read_entries
 from sim.experiment import Experiment
 
 __all__ = ["CLAIMS_FILE", "TESTS", "check", "load_checks", "main"]
@@ -51,18 +51,7 @@ def load_checks(path: str | Path, exp: Experiment) -> list[dict[str, Any]]:
     Raises:
         ConfigError: one line naming ``claims[i].check...`` and what is allowed.
     """
-    import yaml
-
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{p}: no such file")
-    try:
-        doc = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    claims = doc.get("claims") if isinstance(doc, dict) else None
-    if not isinstance(claims, list):
-        raise ConfigError(f"{p}: needs a list 'claims'")
+    claims = read_entries(path, "claims", non_empty=False)
     th = exp.theatre
     names = {
         "place": sorted(th.places),
@@ -118,7 +107,7 @@ def load_checks(path: str | Path, exp: Experiment) -> list[dict[str, Any]]:
             }
         )
     if not out:
-        raise ConfigError(f"{p}: no claim has a check")
+        raise ConfigError(f"{path}: no claim has a check")
     return out
 
 
@@ -175,21 +164,25 @@ def check(exp: Experiment, checks: list[dict[str, Any]], *, executor: str | None
         executor: ``serial``, ``processes`` or ``dask`` (default: ``executor.kind``).
 
     Returns:
-        ``{"scenario", "runs", "claims": [...], "all": {...}}``; each claim has ``share``, ``low``, ``high``
-        and ``runs_reproducing``.
+        ``{"scenario", "runs", "lost_runs", "claims": [...], "all": {...}}``; each claim has ``share``,
+        ``low``, ``high`` and ``runs_reproducing``; runs whose worker died (``lost_runs``) are left out.
     """
     import pandas as pd
 
-    from sim.executors import make_executor
-    from sim.runner import plan
+    from sim.executors import Lost
+    from sim.runner import _chunk_size, _chunks, _executor, plan
     from sim.summary import proportion_interval
 
     tasks = plan(exp)
-    e, a = exp.config.executor, exp.config.analysis
-    chunk = max(1, min(16, math.ceil(len(tasks) / 8)))
-    chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
-    with make_executor(executor or e.kind, e.workers, e.address, e.max_tasks_per_child) as ex:
-        rows = [r for part in ex.map_chunks(_check_chunk, (exp, checks), chunks) for r in part]
+    a = exp.config.analysis
+    rows, lost = [], 0
+    with _executor(exp, executor, None) as ex:
+        chunks = _chunks(tasks, _chunk_size(exp, len(tasks), ex.workers))
+        for part in ex.map_chunks(_check_chunk, (exp, checks), chunks):
+            if isinstance(part, Lost):  # a worker died on these runs: they are left out, and counted
+                lost += len(part.chunk)
+            else:
+                rows += part
     table = pd.DataFrame(rows).sort_values("run_id")
     n = len(table)
 
@@ -212,6 +205,7 @@ def check(exp: Experiment, checks: list[dict[str, Any]], *, executor: str | None
     return {
         "scenario": exp.scenario,
         "runs": n,
+        "lost_runs": lost,
         "confidence": a.confidence,
         "interval": a.interval,
         "claims": claims,
@@ -228,17 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "overrides", nargs="*", help="Hydra overrides, e.g. mc.runs=500 (default: the baseline, 200 runs)"
     )
     args = ap.parse_intermixed_args(argv)
-    from sim.cli import one_line_error
-    from sim.experiment import compose, prepare
+    from sim.cli import prepare_overrides
 
     overrides = ["mc.runs=200", *args.overrides]
     try:
-        try:
-            exp = prepare(compose(overrides))
-        except ConfigError:
-            raise
-        except Exception as exc:
-            raise ConfigError(one_line_error(exc, overrides)) from exc
+        exp = prepare_overrides(overrides)
         checks = load_checks(args.claims, exp)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -255,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         interval = f"({100 * c['low']:.1f}-{100 * c['high']:.1f}%)"
         line = f"  {c['what']:<{width}}  {100 * c['share']:5.1f}%  {interval}"
         print(f"{line}  {days}".rstrip())
+    if result["lost_runs"]:
+        print(f"  ({result['lost_runs']} runs left out: their worker process died)")
     if args.out:
         from sim.results import write_json
 

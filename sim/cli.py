@@ -20,7 +20,7 @@ from sim.config import ConfigError, register_configs
 from sim.experiment import CONFIG_DIR, Experiment, compose, prepare
 from sim.results import StorageError
 
-__all__ = ["execute", "main", "one_line_error"]
+__all__ = ["execute", "main", "one_line_error", "prepare_overrides"]
 
 # Hydra flags after which we hand over to Hydra untouched (help, info, printing the config, ...).
 _PASS_THROUGH = {
@@ -95,6 +95,18 @@ def _job_overrides(args: list[str]) -> tuple[list[list[str]], bool]:
     return BasicSweeper.split_arguments(parsed, max_batch_size=None)[0], True
 
 
+def prepare_overrides(overrides: list[str]) -> Experiment:
+    """Compose and prepare an experiment; any failure (ours, Hydra's, OmegaConf's) is one line.
+
+    Raises:
+        ConfigError: with the one-line message to show.
+    """
+    try:
+        return prepare(compose(list(overrides)))
+    except Exception as exc:
+        raise ConfigError(one_line_error(exc, list(overrides))) from exc
+
+
 def preflight(args: list[str]) -> None:
     """Compose and validate every job's config before Hydra starts.
 
@@ -106,10 +118,7 @@ def preflight(args: list[str]) -> None:
     except Exception as exc:
         raise ConfigError(one_line_error(exc, [a for a in args if not a.startswith("-")])) from exc
     for overrides in jobs:
-        try:
-            exp = prepare(compose(overrides))
-        except Exception as exc:
-            raise ConfigError(one_line_error(exc, overrides)) from exc
+        exp = prepare_overrides(overrides)
     run_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")), None)
     if run_dir and len(jobs) == 1:
         _check_folder(Path(run_dir), exp)
@@ -172,8 +181,6 @@ def execute(
         sim.results.StorageError: the folder cannot be written (read-only, disk full); the chunks saved
             before stay, and no ``summary.json`` is written, so the folder does not look finished.
     """
-    from sim.results import StorageError
-
     try:
         return _execute(exp, outdir, cfg, overrides)
     except StorageError:

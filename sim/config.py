@@ -25,6 +25,7 @@ __all__ = [
     "QuestionConfig",
     "ScenarioConfig",
     "TheatreConfig",
+    "read_entries",
     "register_configs",
     "validate",
 ]
@@ -32,6 +33,31 @@ __all__ = [
 
 class ConfigError(ValueError):
     """A configuration value is not allowed; the message is one line naming the key."""
+
+
+def read_entries(
+    path: Any, key: str, error: type[Exception] = ConfigError, *, non_empty: bool = True
+) -> list[Any]:
+    """The list under ``key`` of a YAML input file (resolutions, observations, claims), safely loaded.
+
+    Raises:
+        error: one line naming the file: missing, not valid YAML, or without the list.
+    """
+    from pathlib import Path
+
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise error(f"{p}: no such file")
+    try:
+        doc = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as exc:
+        raise error(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    entries = doc.get(key) if isinstance(doc, dict) else None
+    if not isinstance(entries, list) or (non_empty and not entries):
+        raise error(f"{p}: needs a {'non-empty ' if non_empty else ''}list '{key}'")
+    return entries
 
 
 # --- field helpers: a default plus the range the validator enforces --------------------------------

@@ -52,18 +52,9 @@ def load_resolutions(path: str | Path, questions: dict[str, dict[str, Any]]) -> 
     Raises:
         ScoreError: one line naming the entry and field at fault.
     """
-    import yaml
+    from sim.config import read_entries
 
-    p = Path(path)
-    if not p.is_file():
-        raise ScoreError(f"{p}: no such file")
-    try:
-        doc = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise ScoreError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    entries = doc.get("resolutions") if isinstance(doc, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise ScoreError(f"{p}: needs a non-empty list 'resolutions'")
+    entries = read_entries(path, "resolutions", ScoreError)
     out = []
     for i, e in enumerate(entries):
         key = f"resolutions[{i}]"
