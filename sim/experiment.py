@@ -90,10 +90,14 @@ def compose(overrides: list[str] | None = None, config_dir: str | Path | None = 
         with initialize_config_dir(config_dir=root, version_base="1.3"):
             return hydra_compose(config_name="config", overrides=overrides)
 
-    split = _split_overrides(list(overrides or []))
-    if split is None:  # deletions, sweeps, packages, Hydra settings: Hydra composes it all
+    split = _split_overrides(list(overrides or []), _groups(root))
+    if split is None:  # unparsable: Hydra reports it
         return hydra_composed(list(overrides or []))
-    groups, values = split
+    groups, values, simple = split
+    if not simple:  # deletions, sweeps, packages, Hydra settings: Hydra composes it all
+        cfg = hydra_composed(list(overrides or []))
+        _check_switches(cfg, values)
+        return cfg
     key = (root, tuple(groups))
     if key not in _COMPOSED:
         base = hydra_composed(groups)
@@ -103,42 +107,54 @@ def compose(overrides: list[str] | None = None, config_dir: str | Path | None = 
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
 
     cfg = copy.deepcopy(_COMPOSED[key])
-    for o in values:  # OmegaConf would read 2 or "yes" as true: a switch takes only true or false
+    _check_switches(cfg, values)
+    ConfigLoaderImpl._apply_overrides_to_config(values, cfg)  # what Hydra does after composing
+    return cfg
+
+
+def _check_switches(cfg: DictConfig, values: list[Any]) -> None:
+    """OmegaConf would read 2 or "yes" as true: a switch (bool field) takes only true or false."""
+    for o in values:
         parent_key, _, leaf = o.key_or_group.rpartition(".")
         parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
         node = parent._get_node(leaf) if isinstance(parent, DictConfig) and leaf in parent else None
         if isinstance(node, BooleanNode) and not isinstance(o.value(), bool):
             raise ConfigError(f"{o.key_or_group}: got {o.value()!r}; allowed: true, false")
-    ConfigLoaderImpl._apply_overrides_to_config(values, cfg)  # what Hydra does after composing
-    return cfg
 
 
 # Value overrides (``a.b=1``, ``+a.c=2``) are applied the way Hydra applies them, to a copy of the config
 # composed from the group choices alone; composing the YAML files again costs ~1 s each time.
 _COMPOSED: dict[tuple, DictConfig] = {}
-_GROUPS = ("theatre", "scenario", "mc", "executor", "uncertain", "questions", "calibrated")
 
 
-def _split_overrides(overrides: list[str]) -> tuple[list[str], list[Any]] | None:
-    """Group-choice overrides and parsed value overrides, or None if Hydra must compose everything."""
+def _groups(root: str) -> set[str]:
+    """The config groups of a config folder: its sub-folders."""
+    return {p.name for p in Path(root).iterdir() if p.is_dir()}
+
+
+def _split_overrides(overrides: list[str], group_names: set[str]) -> tuple[list[str], list[Any], bool] | None:
+    """Split overrides into group choices and parsed value overrides (``a.b=1``, ``+a.c=2``).
+
+    Returns:
+        ``(groups, values, simple)``: ``simple`` is true when there is nothing else (deletions, sweeps,
+        packages, Hydra settings), so the cached composition serves; None if they do not parse.
+    """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except Exception:
-        return None  # Hydra reports the parse error
-    groups, values = [], []
+        return None
+    groups, values, simple = [], [], True
     for o in parsed:
         key = o.key_or_group
         if o.is_delete() or o.is_sweep_override() or o.is_hydra_override() or o.package is not None:
-            return None
-        if (key in _GROUPS) or "/" in key:
+            simple = False
+        elif key in group_names or "/" in key:
             groups.append(o.input_line)
-        elif key.split(".")[0] in ("hydra",):
-            return None
         else:
             values.append(o)
-    return groups, values
+    return groups, values, simple
 
 
 TARGET = "_target_"
