@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import UserError
 from sim.results import Results, ResultsError, atomic_write, load, write_json
 
 __all__ = [
@@ -71,7 +72,7 @@ MIN_ACCEPTED = 30  # fewer accepted runs than this: the posterior is rough, and 
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
-class CalibrationError(ValueError):
+class CalibrationError(UserError):
     """Bad input or an empty posterior (one line, shown without a traceback)."""
 
 

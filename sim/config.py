@@ -15,6 +15,8 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from sim.errors import UserError
+
 __all__ = [
     "CalibratedConfig",
     "Config",
@@ -31,7 +33,7 @@ __all__ = [
 ]
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """A configuration value is not allowed; the message is one line naming the key."""
 
 

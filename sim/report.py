@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.errors import UserError
 from sim.results import SUMMARY_FILE, Results, ResultsError, load
 from sim.summary import NUMERIC_OUTCOMES, answer
 
@@ -57,7 +58,7 @@ FAN_VARIABLES = {
 }
 
 
-class ReportError(ValueError):
+class ReportError(UserError):
     """Bad input to the report (one line, shown without a traceback)."""
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.errors import Stopped, UserError
+
 __all__ = ["Results", "ResultsError", "StorageError", "atomic_write", "load", "write_json"]
 
 RUNS_FILE = "runs.parquet"
@@ -25,11 +27,11 @@ SERIES_FILE = "series.parquet"
 SUMMARY_FILE = "summary.json"
 
 
-class ResultsError(ValueError):
+class ResultsError(UserError):
     """A folder is not a (finished) results folder."""
 
 
-class StorageError(OSError):
+class StorageError(OSError, Stopped):
     """The results folder cannot be written (read-only, no space); the message is one line."""
 
     @staticmethod

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.scoring import brier, crps_ensemble, log_score, reliability
+from sim.errors import UserError
 from sim.results import Results, ResultsError, load, write_json
 from sim.summary import answer
 
@@ -42,7 +43,7 @@ __all__ = ["RELIABILITY_MIN", "ScoreError", "load_resolutions", "main", "score"]
 RELIABILITY_MIN = 8  # yes/no questions needed for a reliability diagram
 
 
-class ScoreError(ValueError):
+class ScoreError(UserError):
     """Bad input (one line, shown without a traceback)."""
 
 
