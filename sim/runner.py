@@ -28,6 +28,8 @@ from sim.model import ConflictModel, empty_outcomes, release_mesa_caches
 __all__ = [
     "RunResult",
     "Task",
+    "check_before_run",
+    "outcome_columns",
     "plan",
     "run_chunk",
     "run_experiment",
@@ -156,6 +158,50 @@ def _run_task(exp: Experiment, task: Task) -> RunResult:
         where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
         return RunResult(task, "failed", empty_outcomes(), {}, f"{type(exc).__name__}: {exc}{where}")
     return RunResult(task, "ok", model.outcomes(), model.series)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "flag"
+    return "label" if isinstance(value, str) else "number"
+
+
+def outcome_columns(exp: Experiment) -> dict[str, str] | None:
+    """The columns ``runs.parquet`` will have, with their kinds (``number``, ``flag``, ``label``).
+
+    Read off a model built for the experiment at day 0 (so each mechanism's own outcomes are included);
+    None if that model cannot be built (its runs will then fail, and be recorded as failed).
+    """
+    config, theatre = exp.config, exp.theatre
+    try:
+        model = ConflictModel(theatre, config.mechanisms, config.horizon_days, rng=0)
+    except Exception:
+        return None
+    try:
+        outcomes = model.outcomes()
+    finally:
+        release_mesa_caches(model)
+    columns = {c: "number" for c in ("run_id", "seed", "design_point", "replication")}
+    columns |= {c: "label" for c in ("scenario", "status", "error")}
+    if exp.parameter_keys:
+        task = plan(exp)[0]
+        columns |= {k: _kind(v) for k, v in task.values.items()}
+    return columns | {k: _kind(v) for k, v in outcomes.items()}
+
+
+def check_before_run(exp: Experiment) -> None:
+    """What can be checked before the first run: questions' outcomes and operators, ``analysis.target``.
+
+    Raises:
+        sim.config.ConfigError: one line naming the key.
+    """
+    from sim.summary import check_questions
+
+    columns = outcome_columns(exp)
+    if columns is None:
+        return
+    c = exp.config
+    check_questions(c.questions, columns, list(vars(c.mechanisms)), c.analysis.target, exp.mechanisms_on)
 
 
 def run_chunk(exp: Experiment, chunk: list[Task]) -> tuple[pd.DataFrame, pd.DataFrame]:
