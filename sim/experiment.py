@@ -388,4 +388,23 @@ def prepare(cfg: DictConfig | Config) -> Experiment:
                 f"mc.design: {config.mc.design} splits variance by parameter, but +calibrated "
                 f"({posterior.name}) draws its parameters jointly; allowed: monte_carlo, lhs"
             )
-    return Experiment(config=config, theatre=theatre, uncertain=uncertain, posterior=posterior)
+    exp = Experiment(config=config, theatre=theatre, uncertain=uncertain, posterior=posterior)
+    _check_size(exp)
+    return exp
+
+
+#: Most runs one experiment may hold (its run list is planned in memory): ~0.3 KB each.
+MAX_TOTAL_RUNS = 2_000_000
+
+
+def _check_size(exp: Experiment) -> None:
+    """Refuse an experiment of more than :data:`MAX_TOTAL_RUNS` runs (designs multiply ``mc.runs``)."""
+    mc = exp.config.mc
+    d = len(exp.uncertain) + (1 if exp.posterior is not None else 0)
+    per_run = {"sobol": d + 2, "morris": d + 1}.get(mc.design, 1) if d else 1
+    total = mc.runs * per_run * mc.replications
+    if total > MAX_TOTAL_RUNS:
+        raise ConfigError(
+            f"mc.runs: {mc.runs:,} ({mc.design}, {d} uncertain parameters) x {mc.replications} replications "
+            f"= {total:,} runs; allowed at most {MAX_TOTAL_RUNS:,} per experiment (split it into several)"
+        )
