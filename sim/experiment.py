@@ -103,7 +103,7 @@ def compose(
     split = _split_overrides(overrides, _groups(root) | (_groups(extra) if extra else set()))
     if split is None or not split[2]:  # unparsable (Hydra reports it), or deletions, sweeps, Hydra settings
         cfg = _hydra_composed(root, config_name, extra, overrides)
-        _check_safe(cfg)
+        _check_safe(cfg, overrides if split is not None else None)
         if split is not None:
             _check_switches(cfg, split[1])
     else:
@@ -111,7 +111,7 @@ def compose(
         key = (root, config_name, extra, tuple(groups))
         if key not in _COMPOSED:
             base = _hydra_composed(root, config_name, extra, groups)
-            _check_safe(base)
+            _check_safe(base, groups)
             while len(_COMPOSED) >= 4:  # a few bases at a time: each holds a whole theatre
                 del _COMPOSED[next(iter(_COMPOSED))]
             _COMPOSED[key] = base
@@ -161,14 +161,15 @@ def _hydra_composed(root: str, config_name: str, extra: str | None, overrides: l
         restore_gh_from_backup(backup)
 
 
-def _check_safe(cfg: DictConfig) -> None:
+def _check_safe(cfg: DictConfig, overrides: list[str] | None) -> None:
     """No code from configs (:mod:`sim.safety`): Hydra settings against the project's own, factory keys."""
     from sim.safety import check_factories, check_hydra
 
     if "hydra" in cfg:
         user = OmegaConf.to_container(cfg.hydra, resolve=False)
         choices = user.get("runtime", {}).get("choices", {})
-        check_hydra(user, _reference_hydra(choices.get("hydra/launcher"), choices.get("hydra/sweeper")))
+        reference = _reference_hydra(choices.get("hydra/launcher"), choices.get("hydra/sweeper"))
+        check_hydra(user, reference, overrides)
     check_factories(OmegaConf.to_container(_without_hydra(cfg), resolve=False))
 
 
@@ -292,7 +293,31 @@ def to_config(cfg: DictConfig | Config) -> Config:
     obj: Any = OmegaConf.to_object(node)
     if not isinstance(obj, Config):
         raise ConfigError("config: not composed from the base_config schema")
+    _normalise_choices(obj)
     return obj
+
+
+def _normalise_choices(obj: Any) -> None:
+    """Give ``true``/``false`` choices back their option (a question's ``op: true``).
+
+    YAML and Hydra read ``true`` and ``false`` as booleans, which a string field keeps as "True"/"False".
+    """
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            options = f.metadata.get("choices", ())
+            if value in ("True", "False") and value.lower() in options:
+                setattr(obj, f.name, value.lower())
+            else:
+                _normalise_choices(value)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _normalise_choices(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            _normalise_choices(v)
 
 
 def _check_references(config: Config, theatre: Theatre) -> None:

@@ -19,7 +19,7 @@ A refusal is a :class:`sim.config.ConfigError`: one line naming the key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.config import ConfigError
@@ -34,8 +34,9 @@ ALLOWED = ("run.dir", "sweep.dir", "sweep.subdir", "searchpath")
 PLUGINS = ("launcher", "sweeper")
 #: Plugin parameters that run shell commands (hydra-submitit-launcher's ``setup``) or name functions.
 COMMAND_KEYS = ("setup", "custom_search_space")
-#: Filled in by Hydra from the command line and the run, not by configs.
-DERIVED = ("runtime", "overrides", "job.name", "job.override_dirname", "job.id", "job.num", "job.config_name")
+#: Filled in by Hydra from the command line and the run (whatever a config file says); ``overrides`` and
+#: the keys of ``runtime`` are checked on their own (:func:`check_hydra`).
+DERIVED = ("runtime", "overrides", "job.override_dirname", "job.id", "job.num", "job.config_name")
 ALLOWED_TEXT = (
     "allowed: hydra.run.dir, hydra.sweep.dir, hydra.sweep.subdir, hydra.searchpath (file:// folders), "
     "hydra/launcher and hydra/sweeper (installed plugins) and their parameters"
@@ -84,12 +85,16 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith(f"{p}.") for p in prefixes)
 
 
-def check_hydra(user: Mapping[str, Any], reference: Mapping[str, Any]) -> None:
+def check_hydra(
+    user: Mapping[str, Any], reference: Mapping[str, Any], overrides: Sequence[str] | None = None
+) -> None:
     """Refuse Hydra settings a user config may not change.
 
     Args:
         user: the composed ``hydra`` node (a plain tree, interpolations unresolved).
         reference: the project's own ``hydra`` node with the same launcher and sweeper choices.
+        overrides: the overrides it was composed with (Hydra records them in ``hydra.overrides``, and a
+            config file may not add to that record); None: not checked.
 
     Raises:
         ConfigError: one line naming the first ``hydra.`` key (or ``hydra/<group>`` choice) at fault.
@@ -107,6 +112,18 @@ def check_hydra(user: Mapping[str, Any], reference: Mapping[str, Any]) -> None:
         if not (isinstance(entry, str) and entry.startswith("file://")):
             raise ConfigError(
                 f"hydra.searchpath: got {entry!r}; allowed: file:// folders (pkg:// would import a module)"
+            )
+    extra = sorted(set(user.get("runtime") or {}) - set(reference.get("runtime") or {}))
+    if extra:
+        raise ConfigError(
+            f"hydra.runtime.{extra[0]}: a config may not set Hydra's own settings; {ALLOWED_TEXT}"
+        )
+    if overrides is not None:
+        recorded = user.get("overrides") or {}
+        given = list(recorded.get("hydra") or []) + list(recorded.get("task") or [])
+        if sorted(given) != sorted(overrides):
+            raise ConfigError(
+                f"hydra.overrides: a config may not set Hydra's record of the overrides; {ALLOWED_TEXT}"
             )
     for group in PLUGINS:
         _check_plugin(user.get(group), reference.get(group), group)
