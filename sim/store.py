@@ -62,7 +62,6 @@ __all__ = [
     "PartsDamaged",
     "ResultStore",
     "check_folder",
-    "file_fingerprint",
     "fingerprint",
     "open_folder",
     "results_files",
@@ -92,12 +91,6 @@ class PartsDamaged(Exception):
 
 def _stamp(table: pa.Table, fp: str) -> pa.Table:
     return table.replace_schema_metadata({**(table.schema.metadata or {}), FINGERPRINT_KEY: fp.encode()})
-
-
-def file_fingerprint(path: Path) -> str | None:
-    """The experiment fingerprint a Parquet file of a results folder carries (None: none)."""
-    fp = (pq.read_schema(path).metadata or {}).get(FINGERPRINT_KEY)
-    return fp.decode() if fp else None
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
@@ -178,8 +171,10 @@ class ResultStore:
 
     def _check_stamp(self, path: Path, schema: pa.Schema) -> None:
         stamp = (schema.metadata or {}).get(FINGERPRINT_KEY)
-        if stamp is None or stamp.decode() != self.fingerprint:
-            raise Damaged(f"{path.name} is not this experiment's (fingerprint)")
+        if stamp is None:
+            raise Damaged(f"{path.name} carries no experiment fingerprint")
+        if stamp != self.fingerprint.encode():
+            raise Damaged(f"{path.name} is another experiment's")
 
     def _check_pair(self, part: Path) -> set[int]:
         """The run ids of a runs part, checked with its series twin (reads their footers and run ids).

@@ -278,6 +278,10 @@ def test_resume_false_recomputes_the_same_experiment_from_scratch(whole, tmp_pat
     summary = execute(exp, folder, cfg)
     assert summary["experiment"]["resumed_from"] == 0  # every run computed again
     assert_same_results(folder, whole)
+    partial = tmp_path / "partial"
+    interrupted(partial, exp, chunks=2)
+    assert execute(exp, partial, cfg)["experiment"]["resumed_from"] == 0  # its parts were removed
+    assert_same_results(partial, whole)
 
 
 # --- damaged parts and files --------------------------------------------------------------------------
@@ -380,8 +384,9 @@ def test_parts_that_keep_breaking_stop_with_one_line(tmp_path):
     [
         ("runs.parquet", "truncated", "runs.parquet cannot be read"),
         ("series.parquet", "garbage", "series.parquet cannot be read"),
-        ("series.parquet", "another experiment's", "series.parquet is not this experiment's"),
+        ("series.parquet", "another experiment's", "series.parquet is another experiment's"),
         ("runs.parquet", "no rows", "runs.parquet lacks some of the runs"),
+        ("runs.parquet", "no stamp", "runs.parquet carries no experiment fingerprint"),
     ],
 )
 def test_damaged_final_files_are_recomputed(whole, tmp_path, capsys, name, damage, why):
