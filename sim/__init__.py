@@ -46,6 +46,8 @@ def run(overrides: Sequence[str] = (), folder: str | Path | None = None, *, quie
     Raises:
         sim.config.ConfigError: a bad override, question or target (one line naming the key), before
             anything is written.
+        sim.store.FolderError: ``folder`` holds another experiment, results without an experiment record,
+            or another process is writing it (one line); nothing in it was changed.
     """
     import contextlib
     import io

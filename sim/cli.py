@@ -229,7 +229,7 @@ def preflight(args: list[str]) -> None:
             )
         folders[folder] = num
         _check_writable(folder, key)
-        _check_folder(folder, exp)
+        _check_folder(folder, exp, key)
 
 
 def _is_sweep(override: str) -> bool:
@@ -259,24 +259,27 @@ def _check_writable(folder: Path, key: str) -> None:
         raise ConfigError(f"{key}: cannot write to {probe_in}: {StorageError.reason(exc)}") from None
 
 
-def _check_folder(folder: Path, exp: Experiment) -> None:
-    """Refuse, before Hydra writes into it, a folder that holds a different experiment."""
-    import json
+def _check_folder(folder: Path, exp: Experiment, key: str = "hydra.run.dir") -> None:
+    """Refuse, before Hydra writes into it, a folder this experiment may not write (one line naming ``key``).
 
-    from sim.store import EXPERIMENT_FILE
+    See :func:`sim.store.check_folder`: the folder must hold this experiment or nothing of any experiment,
+    and no other process may be writing it.
+    """
+    from sim.store import FolderError, check_folder
 
-    meta = folder / EXPERIMENT_FILE
-    if meta.is_file() and json.loads(meta.read_text()).get("fingerprint") != exp.fingerprint():
-        raise ConfigError(
-            f"hydra.run.dir: {folder} holds a different experiment (config changed); "
-            "use a new folder, or the original overrides to resume it"
-        )
+    try:
+        check_folder(folder, exp.fingerprint(), resume=exp.config.mc.resume)
+    except FolderError as exc:
+        raise type(exc)(f"{key}: {exc}") from None
 
 
 def execute(
     exp: Experiment, outdir: Path, cfg: DictConfig | None = None, overrides: list[str] | None = None
 ) -> dict[str, Any]:
     """Run an experiment into its results folder (resuming one left unfinished); print the summary.
+
+    The folder is checked before anything in it is written, moved or deleted, and held (one writer at a
+    time) until the summary and report are written: see :func:`sim.store.open_folder`.
 
     Args:
         exp: the prepared experiment.
@@ -288,6 +291,8 @@ def execute(
         The summary (as written to ``summary.json``).
 
     Raises:
+        sim.store.FolderError: the folder holds another experiment, results without an experiment record,
+            or another process is writing it; nothing in it was changed.
         sim.results.StorageError: the folder cannot be written (read-only, disk full); the chunks saved
             before stay, and no ``summary.json`` is written, so the folder does not look finished.
     """
@@ -302,36 +307,41 @@ def execute(
 def _execute(
     exp: Experiment, outdir: Path, cfg: DictConfig | None, overrides: list[str] | None
 ) -> dict[str, Any]:
-    import shutil
-
-    from sim.results import SUMMARY_FILE, atomic_write, write_json
+    from sim.results import SUMMARY_FILE, atomic_write
     from sim.runner import run_to_folder
-    from sim.store import EXPERIMENT_FILE, PARTS
+    from sim.store import EXPERIMENT_FILE, PARTS, open_folder
+
+    c = exp.config
+    fp = exp.fingerprint()
+    with open_folder(outdir, fp, resume=c.mc.resume):  # checked before anything is written; one writer
+        fresh = not c.mc.resume or not (outdir / EXPERIMENT_FILE).exists()
+        record = outdir / ".hydra"  # Hydra's own saving is off (hydra.output_subdir: null): errors are ours
+        if cfg is not None and (fresh or not (record / "config.yaml").exists()):
+            atomic_write(record / "config.yaml", lambda p: OmegaConf.save(cfg, p))
+        if overrides is not None:
+            atomic_write(
+                record / "overrides.yaml", lambda p: OmegaConf.save(OmegaConf.create(list(overrides)), p)
+            )
+        (outdir / SUMMARY_FILE).unlink(missing_ok=True)  # an unfinished folder never carries a summary
+        try:
+            runs = run_to_folder(exp, outdir, fp, resume=c.mc.resume)
+        except KeyboardInterrupt:
+            parts = len(list((outdir / PARTS).glob("runs-*.parquet")))
+            print(
+                f"\ninterrupted: {parts} finished chunks saved in {outdir}; to resume, run the same command "
+                f"with hydra.run.dir={outdir}",
+                file=sys.stderr,
+            )
+            raise SystemExit(130) from None
+        return _finish(exp, outdir, runs)
+
+
+def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
+    """Write and print the summary (and the report) of the finished runs."""
+    from sim.results import SUMMARY_FILE, write_json
     from sim.summary import format_summary, summarise
 
-    outdir.mkdir(parents=True, exist_ok=True)
-    record = outdir / ".hydra"  # Hydra's own saving is off (hydra.output_subdir: null): errors are ours
-    if cfg is not None and not (record / "config.yaml").exists():
-        atomic_write(record / "config.yaml", lambda p: OmegaConf.save(cfg, p))
-    if overrides is not None:
-        atomic_write(
-            record / "overrides.yaml", lambda p: OmegaConf.save(OmegaConf.create(list(overrides)), p)
-        )
-    (outdir / SUMMARY_FILE).unlink(missing_ok=True)  # an unfinished folder never carries a summary
     c = exp.config
-    if not c.mc.resume:
-        shutil.rmtree(outdir / PARTS, ignore_errors=True)
-        (outdir / EXPERIMENT_FILE).unlink(missing_ok=True)
-    try:
-        runs = run_to_folder(exp, outdir, exp.fingerprint())
-    except KeyboardInterrupt:
-        parts = len(list((outdir / PARTS).glob("runs-*.parquet")))
-        print(
-            f"\ninterrupted: {parts} finished chunks saved in {outdir}; to resume, run the same command "
-            f"with hydra.run.dir={outdir}",
-            file=sys.stderr,
-        )
-        raise SystemExit(130) from None
     questions = {k: vars(v) for k, v in c.questions.items()}
     experiment = {
         "scenario": exp.scenario,

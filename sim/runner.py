@@ -105,6 +105,9 @@ def simulate(theatre, params, horizon_days: int, seed: int) -> ConflictModel:
     return model
 
 
+#: Compaction finding damaged parts reruns their runs and tries again, this many times in all.
+COMPACT_ATTEMPTS = 3
+
 #: Test-only fault hook: run ids listed here (comma-separated) raise instead of running.
 FAULT_ENV = "SIM_TEST_FAULT_RUNS"
 #: Test-only fault hook: a worker process (never the main one) running one of these run ids exits at once.
@@ -321,44 +324,67 @@ def run_to_folder(
     folder: Path,
     fingerprint: str,
     *,
+    resume: bool = True,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Run the experiment's missing runs into ``folder``, streaming parts; compact at the end.
+
+    The folder is checked and held for the duration (:func:`sim.store.open_folder`); parts that cannot
+    be reused are removed and their runs rerun (see :mod:`sim.store`).
 
     Args:
         exp: the prepared experiment.
         folder: the results folder (an interrupted experiment's folder resumes).
         fingerprint: identifies the experiment (see :func:`sim.store.fingerprint`).
+        resume: false: recompute this experiment from scratch (its saved runs are removed).
         on_chunk: called with (runs saved, runs in total) after each chunk.
 
     Returns:
         The runs frame of the whole experiment (also written to ``runs.parquet``).
 
     Raises:
+        sim.store.FolderError: the folder holds another experiment or is being written by another process;
+            nothing in it was changed.
+        sim.results.StorageError: parts kept turning out damaged while compacting (a failing disk).
         KeyboardInterrupt: after saving every finished chunk, so the folder can be resumed.
     """
     from sim.results import RUNS_FILE, SERIES_FILE
-    from sim.store import ResultStore
+    from sim.store import PartsDamaged, ResultStore, open_folder
 
     tasks = plan(exp)
-    store = ResultStore(folder, fingerprint, len(tasks))
-    finished = folder / RUNS_FILE
-    if finished.exists() and (folder / SERIES_FILE).exists() and not store.done_ids():
-        runs = pd.read_parquet(finished)  # this experiment already finished here: nothing to run
-        if set(runs["run_id"]) >= {t.run_id for t in tasks}:
+    with open_folder(folder, fingerprint, resume=resume):
+        store = ResultStore(folder, fingerprint, len(tasks), resume=resume)
+        runs = store.finished_runs({t.run_id for t in tasks})
+        if runs is not None:  # this experiment already finished here: nothing to run
             runs.attrs.update(elapsed_s=0.0, resumed_from=len(tasks))
             return runs
-    done = store.done_ids()
-    todo = [t for t in tasks if t.run_id not in done]
-    saved = len(tasks) - len(todo)
-    start = time.perf_counter()
-    if todo:
-        for runs, series in _iterate(exp, todo, None, None, None):
-            store.save_chunk(runs, series)
-            saved += len(runs)
-            if on_chunk is not None:
-                on_chunk(saved, len(tasks))
-    runs = store.compact(folder / RUNS_FILE, folder / SERIES_FILE)
+        start = time.perf_counter()
+        resumed_from = len(store.done_ids() & {t.run_id for t in tasks})
+        for _ in range(COMPACT_ATTEMPTS):
+            done = store.done_ids()
+            todo = [t for t in tasks if t.run_id not in done]
+            saved = len(tasks) - len(todo)
+            if todo:
+                for runs, series in _iterate(exp, todo, None, None, None):
+                    store.save_chunk(runs, series)
+                    saved += len(runs)
+                    if on_chunk is not None:
+                        on_chunk(saved, len(tasks))
+            try:
+                runs = store.compact(folder / RUNS_FILE, folder / SERIES_FILE)
+                break
+            except PartsDamaged:  # removed with a note: rerun their runs, compact again
+                continue
+        else:
+            import errno
+
+            from sim.results import StorageError
+
+            raise StorageError(
+                errno.EIO,
+                f"{folder}: parts kept turning out damaged while compacting (a failing disk?); "
+                "the others are kept, so rerun the same command to resume",
+            )
     runs.attrs["elapsed_s"] = time.perf_counter() - start
-    runs.attrs["resumed_from"] = len(tasks) - len(todo)
+    runs.attrs["resumed_from"] = resumed_from
     return runs
