@@ -156,9 +156,84 @@ def _hydra_composed(root: str, config_name: str, extra: str | None, overrides: l
                 where = text.split("path=", 1)[1].removesuffix(" is not available.")
                 raise ConfigError(f"hydra.searchpath: {where} is not available (no such folder)")
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        _check_file_switches(cfg, config_name, overrides)
         return cfg
     finally:
         restore_gh_from_backup(backup)
+
+
+def _check_file_switches(cfg: DictConfig, config_name: str, overrides: list[str]) -> None:
+    """A switch set in a config file takes only true or false, as on the command line.
+
+    OmegaConf would read ``2`` as true when it merges a file into the schema, so the files of the
+    composition (the primary config and each group choice; Hydra's own left out) are read as written and
+    checked; a file whose package holds no switch in the schema (a theatre) is not parsed again.
+    """
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.plugins.config_source import ConfigSource
+
+    loader: Any = GlobalHydra.instance().config_loader()
+    _, repo = loader._parse_overrides_and_create_caching_repo(config_name, overrides)  # with searchpath
+    choices = OmegaConf.select(cfg, "hydra.runtime.choices") or {}
+    paths = [config_name] + [f"{g}/{o}" for g, o in choices.items() if o and not g.startswith("hydra/")]
+    for path in paths:
+        source = next((s for s in repo.get_sources() if s.is_config(path)), None)
+        if source is None or source.provider in ("hydra", "schema") or source.scheme() != "file":
+            continue
+        file = Path(source.path) / f"{path}.yaml"
+        with open(file, encoding="utf-8") as f:
+            header = ConfigSource._get_header_dict(f.read(512))
+        package = header.get("package") or ("" if path == config_name else path.rpartition("/")[0])
+        parts = [] if package == "_global_" else [p for p in package.replace("/", ".").split(".") if p]
+        if not _holds_switches(parts):
+            continue
+        node = OmegaConf.to_container(OmegaConf.load(file), resolve=False)
+        _check_switch_values(node, parts, f"{path}.yaml in {source.path}")
+
+
+def _schema_type(path: list[str]) -> Any:
+    """The schema's type at a dotted path (None if the path leaves the schema)."""
+    import dataclasses
+    import typing
+
+    kind: Any = Config
+    for part in path:
+        if dataclasses.is_dataclass(kind):
+            kind = typing.get_type_hints(kind).get(part)
+        elif typing.get_origin(kind) is dict:
+            kind = typing.get_args(kind)[1]
+        else:
+            return None
+    return kind
+
+
+def _holds_switches(path: list[str]) -> bool:
+    """Whether the schema has a switch (bool field) at or below ``path``."""
+    import dataclasses
+    import typing
+
+    def has(kind: Any) -> bool:
+        if kind is bool:
+            return True
+        if dataclasses.is_dataclass(kind):
+            return any(has(h) for h in typing.get_type_hints(kind).values())
+        if typing.get_origin(kind) is dict:
+            return has(typing.get_args(kind)[1])
+        return False
+
+    return has(_schema_type(path))
+
+
+def _check_switch_values(node: Any, path: list[str], source: str) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if not path and k in ("hydra", "defaults"):
+                continue
+            _check_switch_values(v, [*path, str(k)], source)
+        return
+    if _schema_type(path) is bool and not isinstance(node, bool):
+        if not (isinstance(node, str) and node.startswith("${")):  # an interpolation resolves later
+            raise ConfigError(f"{'.'.join(path)}: got {node!r}; allowed: true, false ({source})")
 
 
 def _check_safe(cfg: DictConfig, overrides: list[str] | None) -> None:

@@ -124,3 +124,19 @@ def test_the_command_refuses_a_bad_question_with_exit_2_before_anything_runs(tmp
     assert p.returncode == 2
     assert p.stderr.startswith("error: questions.gna_takes_sirte.outcome: 'nope' is not an outcome")
     assert p.stderr.count("\n") == 1 and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("value", ["2", "'true'", "null", "[true]"])
+def test_a_switch_in_a_config_file_takes_only_true_or_false(tmp_path, value):
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "scenario" / "odd.yaml").write_text(
+        f"# @package _global_\nscenario:\n  name: odd\nmechanisms:\n  combat:\n    stochastic: {value}\n"
+    )
+    message = _refused(["scenario=odd", f"hydra.searchpath=[file://{tmp_path}]"], tmp_path)
+    assert message.startswith("mechanisms.combat.stochastic: ")
+    for value in ("true", "false"):
+        (tmp_path / "scenario" / "odd.yaml").write_text(
+            f"# @package _global_\nscenario:\n  name: odd\nmechanisms:\n  combat:\n    stochastic: {value}\n"
+        )
+        exp = prepare(compose(["scenario=odd", f"hydra.searchpath=[file://{tmp_path}]"]))
+        assert exp.config.mechanisms.combat.stochastic is (value == "true")
