@@ -16,7 +16,9 @@ from typing import Any
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from sim.command import debugging, install_signal_handlers, report_error
 from sim.config import ConfigError, register_configs
+from sim.errors import Stopped, Terminated, exit_code_of_signal
 from sim.experiment import CONFIG_DIR, Experiment, compose, prepare
 from sim.results import StorageError
 
@@ -113,12 +115,18 @@ def preflight(args: list[str]) -> None:
     Raises:
         ConfigError: with the one-line message to show.
     """
+    from sim.executors import check_executor
+
     try:
         jobs, _ = _job_overrides(args)
     except Exception as exc:
         raise ConfigError(one_line_error(exc, [a for a in args if not a.startswith("-")])) from exc
+    addresses = set()
     for overrides in jobs:
         exp = prepare_overrides(overrides)
+        if exp.config.executor.address not in addresses:  # a Dask scheduler: well formed and reachable
+            addresses.add(exp.config.executor.address)
+            check_executor(exp.config.executor)
     run_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")), None)
     if run_dir and len(jobs) == 1:
         _check_folder(Path(run_dir), exp)
@@ -214,14 +222,15 @@ def _execute(
         (outdir / EXPERIMENT_FILE).unlink(missing_ok=True)
     try:
         runs = run_to_folder(exp, outdir, exp.fingerprint())
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: the workers are gone, the chunks saved
         parts = len(list((outdir / PARTS).glob("runs-*.parquet")))
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         print(
-            f"\ninterrupted: {parts} finished chunks saved in {outdir}; to resume, run the same command "
-            f"with hydra.run.dir={outdir}",
+            f"\n{what}: {parts} finished chunks saved in {outdir}; to resume, run the same command "
+            f"with {_resume_setting(outdir)}",
             file=sys.stderr,
         )
-        raise SystemExit(130) from None
+        raise SystemExit(exit_code_of_signal(exc)) from None
     questions = {k: vars(v) for k, v in c.questions.items()}
     experiment = {
         "scenario": exp.scenario,
@@ -256,12 +265,23 @@ def _execute(
     return summary
 
 
+def _resume_setting(outdir: Path) -> str:
+    """The setting that resumes this folder: its sweep's folder in a multirun, else the folder itself."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        return f"hydra.sweep.dir={Path(HydraConfig.get().sweep.dir).absolute()}"
+    return f"hydra.run.dir={outdir}"
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
     global _EXIT_CODE
     from hydra.core.hydra_config import HydraConfig
 
-    for noisy in ("MESA", "matplotlib"):  # Mesa logs every step at INFO under Hydra's logging set-up
+    # Mesa logs every step at INFO under Hydra's logging set-up; Dask every start, stop and cancelled task
+    for noisy in ("MESA", "matplotlib", "distributed"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     exp = prepare(cfg)
@@ -273,7 +293,7 @@ def _hydra_main(cfg: DictConfig) -> None:
         print(f"error: {exc}", file=sys.stderr)
         _EXIT_CODE = 2
         return
-    except StorageError as exc:
+    except Stopped as exc:  # the folder cannot be written, or the Dask scheduler is gone
         print(f"error: {exc}", file=sys.stderr)
         _EXIT_CODE = 3
         return
@@ -282,7 +302,22 @@ def _hydra_main(cfg: DictConfig) -> None:
 
 
 def main() -> None:
-    """Entry point of ``python -m sim`` (and the ``sim`` command)."""
+    """Entry point of ``python -m sim`` (and the ``sim`` command).
+
+    SIGTERM and SIGHUP are handled like Ctrl-C (:mod:`sim.command`): during the runs the finished chunks
+    are saved and the workers stopped (exit code 143 for SIGTERM, 130 for Ctrl-C); at any other moment the
+    command ends with one line and the same exit code.
+    """
+    install_signal_handlers()
+    try:
+        _main()
+    except KeyboardInterrupt as exc:
+        if debugging(sys.argv[1:]):
+            raise
+        sys.exit(report_error(exc))
+
+
+def _main() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")  # the report writes files; never open windows
     register_configs()
     args = sys.argv[1:]
