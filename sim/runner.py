@@ -118,8 +118,10 @@ FAULT_ENV = "SIM_TEST_FAULT_RUNS"
 EXIT_ENV = "SIM_TEST_EXIT_RUNS"
 #: With this set to a folder, each listed run id kills its worker only the first time (a marker file).
 EXIT_ONCE_ENV = "SIM_TEST_EXIT_ONCE_DIR"
-#: Test-only fault hook: run ids listed here hang (sleep) until stopped, as if stuck inside one day.
+#: Test-only fault hook: run ids listed here hang (sleep), as if stuck inside one day, until stopped...
 HANG_ENV = "SIM_TEST_HANG_RUNS"
+#: ... or for this many seconds, then fail (so that a test of the time limit fails instead of hanging).
+HANG_S_ENV = "SIM_TEST_HANG_S"
 
 
 def _listed(env: str, run_id: int) -> bool:
@@ -129,8 +131,10 @@ def _listed(env: str, run_id: int) -> bool:
 
 def _injected_fault(run_id: int) -> bool:
     if _listed(HANG_ENV, run_id):
-        while True:
-            time.sleep(3600)
+        end = time.monotonic() + float(os.environ.get(HANG_S_ENV, "inf"))
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, 3600))
+        raise RuntimeError(f"run {run_id} hung for {os.environ[HANG_S_ENV]} s ({HANG_ENV})")
     return _listed(FAULT_ENV, run_id)
 
 

@@ -12,7 +12,7 @@ from sim.errors import RunTimeout
 from sim.experiment import compose, prepare
 from sim.model import ConflictModel
 from sim.results import load
-from sim.runner import EXIT_ENV, EXIT_ONCE_ENV, HANG_ENV, run_experiment, run_seed
+from sim.runner import EXIT_ENV, EXIT_ONCE_ENV, HANG_ENV, HANG_S_ENV, run_experiment, run_seed
 
 SMALL = ["mc.runs=12", "horizon_days=10", "mc.seed=3", "executor.chunk=3", "mc.progress=false"]
 
@@ -75,7 +75,8 @@ def test_a_dask_worker_lost_mid_experiment_costs_no_run(exp, serial, tmp_path, m
 
 @pytest.mark.parametrize("executor", ["serial", "processes"])
 def test_a_hung_run_is_stopped_and_recorded_failed_while_the_others_finish(serial, monkeypatch, executor):
-    monkeypatch.setenv(HANG_ENV, "4")  # run 4 sleeps for ever, as if stuck inside one day
+    monkeypatch.setenv(HANG_ENV, "4")  # run 4 sleeps, as if stuck inside one day...
+    monkeypatch.setenv(HANG_S_ENV, "120")  # ...far beyond the limit, but not for ever if the limit fails
     runs, series = run_experiment(
         prepare(compose([*SMALL, "executor.run_timeout_s=1"])), executor=executor, workers=2
     )

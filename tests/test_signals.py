@@ -31,39 +31,64 @@ DASK_ARGS = ["mc.runs=200", "horizon_days=365", "mc.seed=7", "executor=dask", "e
              "executor.chunk=2", "mc.progress=false", "analysis.report=false"]  # fmt: skip
 
 
-def start(args: list[str], folder, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """``python -m sim`` in its own session (like a terminal's foreground job), with a fresh marker."""
-    marker = uuid.uuid4().hex
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", *args, f"hydra.run.dir={folder}"],
-        cwd=folder.parent,
-        env={**os.environ, **(env or {}), MARKER: marker},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    return proc, marker
+class Command:
+    """A command started in its own session (like a terminal's foreground job) with a fresh marker.
+
+    Its output goes to files, not pipes: workers that outlive it could hold pipes open for ever.
+    """
+
+    def __init__(self, argv: list[str], cwd, env: dict | None = None) -> None:
+        self.marker = uuid.uuid4().hex
+        self.out, self.err = cwd / f"{self.marker}.out", cwd / f"{self.marker}.err"
+        with self.out.open("w") as out, self.err.open("w") as err:
+            self.proc = subprocess.Popen(
+                argv, cwd=cwd, env={**os.environ, **(env or {}), MARKER: self.marker},
+                stdout=out, stderr=err, text=True, start_new_session=True,
+            )  # fmt: skip
+
+    def wait(self, timeout: float = 300) -> tuple[int, str, str]:
+        """Its exit code, stdout and stderr."""
+        code = self.proc.wait(timeout)
+        return code, self.out.read_text(), self.err.read_text()
+
+    def processes(self) -> list[psutil.Process]:
+        """The live processes carrying its marker (zombies count as gone: nothing left of them)."""
+        found = []
+        for p in psutil.process_iter():
+            try:
+                if p.environ().get(MARKER) == self.marker and p.status() != psutil.STATUS_ZOMBIE:
+                    found.append(p)
+            except psutil.Error:  # gone meanwhile, or not ours to read
+                pass
+        return found
+
+    def workers(self) -> list[psutil.Process]:
+        """Its children, but the resource tracker."""
+        children = psutil.Process(self.proc.pid).children()
+        return [c for c in children if "resource_tracker" not in " ".join(c.cmdline())]
 
 
-def experiment_processes(marker: str) -> list[psutil.Process]:
-    """The live processes carrying ``marker`` (zombies have nothing left to scan: they count as gone)."""
-    found = []
-    for p in psutil.process_iter():
-        try:
-            if p.environ().get(MARKER) == marker and p.status() != psutil.STATUS_ZOMBIE:
-                found.append(p)
-        except psutil.Error:  # gone meanwhile, or not ours to read
-            pass
-    return found
+@pytest.fixture
+def command(tmp_path):
+    """Start commands; whatever a failed test leaves behind is killed afterwards."""
+    started = []
+
+    def start(argv: list[str], env: dict | None = None) -> Command:
+        started.append(Command(argv, tmp_path, env))
+        return started[-1]
+
+    yield start
+    for c in started:
+        for p in c.processes():
+            p.kill()
+
+
+def sim_command(args: list[str], folder) -> list[str]:
+    return [sys.executable, "-m", "sim", *args, f"hydra.run.dir={folder}"]
 
 
 def saved(folder) -> int:
     return len(list((folder / ".parts").glob("runs-*.parquet")))
-
-
-def workers_of(proc: subprocess.Popen) -> list[psutil.Process]:
-    return [c for c in psutil.Process(proc.pid).children() if "resource_tracker" not in " ".join(c.cmdline())]
 
 
 @pytest.mark.parametrize(
@@ -71,13 +96,13 @@ def workers_of(proc: subprocess.Popen) -> list[psutil.Process]:
     [(ARGS, HUNG, 10), pytest.param(DASK_ARGS, {}, 2, marks=pytest.mark.slow)],
     ids=["processes", "dask"],
 )
-def test_sigkill_leaves_no_process_of_the_experiment(tmp_path, args, env, chunks):
-    proc, marker = start(args, tmp_path / "exp", env)
+def test_sigkill_leaves_no_process_of_the_experiment(command, tmp_path, args, env, chunks):
+    run = command(sim_command(args, tmp_path / "exp"), env)
     wait_for(lambda: saved(tmp_path / "exp") >= chunks, 180, f"{chunks} chunks saved")
-    assert len(workers_of(proc)) >= 2  # there are workers to outlive it
-    proc.kill()
-    proc.communicate()
-    wait_for(lambda: not experiment_processes(marker), 5, "every process of the experiment to end")
+    assert len(run.workers()) >= 2  # there are workers to outlive it
+    run.proc.kill()
+    run.wait()
+    wait_for(lambda: not run.processes(), 5, "every process of the experiment to end")
 
 
 @pytest.mark.slow
@@ -87,25 +112,24 @@ def test_sigkill_leaves_no_process_of_the_experiment(tmp_path, args, env, chunks
     ids=["SIGTERM", "Ctrl-C"],
 )
 def test_sigterm_or_ctrl_c_stops_the_workers_says_how_to_resume_and_the_rerun_resumes(
-    tmp_path, signum, code, what
+    command, tmp_path, signum, code, what
 ):
     folder = tmp_path / "exp"
-    proc, marker = start(ARGS, folder, HUNG)
+    run = command(sim_command(ARGS, folder), HUNG)
     wait_for(lambda: saved(folder) >= 10, 180, "ten chunks saved")
-    assert len(workers_of(proc)) >= 2
+    assert len(run.workers()) >= 2
     if signum == signal.SIGINT:
-        os.killpg(proc.pid, signum)  # Ctrl-C in a terminal: the whole foreground group, workers too
+        os.killpg(run.proc.pid, signum)  # Ctrl-C in a terminal: the whole foreground group, workers too
     else:
-        proc.send_signal(signum)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == code, err
+        run.proc.send_signal(signum)
+    returncode, _, err = run.wait(60)
+    assert returncode == code, err
     resume = f"to resume, run the same command with hydra.run.dir={folder}"
     assert err.strip() == f"{what}: 10 finished chunks saved in {folder}; {resume}"  # no traceback anywhere
-    wait_for(lambda: not experiment_processes(marker), 5, "every process of the experiment to end")
+    wait_for(lambda: not run.processes(), 5, "every process of the experiment to end")
 
-    again, _ = start(ARGS, folder)  # the same command, nothing hangs this time
-    out, err = again.communicate(timeout=300)
-    assert again.returncode == 0, err
+    returncode, out, err = command(sim_command(ARGS, folder)).wait()  # the same command, nothing hangs
+    assert returncode == 0, err
     assert "resumed: 10 were already saved" in out
     cfg = compose(ARGS)
     execute(prepare(cfg), tmp_path / "whole", cfg)  # the uninterrupted reference, in this process
@@ -116,17 +140,48 @@ def test_sigterm_or_ctrl_c_stops_the_workers_says_how_to_resume_and_the_rerun_re
 
 
 @pytest.mark.slow
-def test_sigterm_stops_a_local_dask_cluster(tmp_path):
+def test_sigterm_stops_a_local_dask_cluster(command, tmp_path):
+    pytest.importorskip("distributed")
     folder = tmp_path / "exp"
-    proc, marker = start(DASK_ARGS, folder)
+    run = command(sim_command(DASK_ARGS, folder))
     wait_for(lambda: saved(folder) >= 2, 180, "two chunks saved")
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err
+    run.proc.send_signal(signal.SIGTERM)
+    returncode, _, err = run.wait(60)
+    assert returncode == 143, err
     assert "Traceback" not in err
     resume = f"; to resume, run the same command with hydra.run.dir={folder}"
     assert [line for line in err.splitlines() if line.startswith("terminated: ") and line.endswith(resume)]
-    wait_for(lambda: not experiment_processes(marker), 10, "every process of the experiment to end")
+    wait_for(lambda: not run.processes(), 10, "every process of the experiment to end")
+
+
+@pytest.mark.slow
+def test_a_terminated_multirun_names_its_sweep_folder_and_resumes_from_it(command, tmp_path):
+    sweep = tmp_path / "sweep"
+    argv = [
+        sys.executable,
+        "-m",
+        "sim",
+        "-m",
+        "scenario=baseline,combined",
+        *ARGS,
+        f"hydra.sweep.dir={sweep}",
+    ]
+    run = command(argv, HUNG)
+    wait_for(lambda: saved(sweep / "0_baseline") >= 10, 180, "ten chunks of the first job saved")
+    run.proc.send_signal(signal.SIGTERM)
+    returncode, _, err = run.wait(60)
+    assert returncode == 143, err
+    assert err.strip() == (
+        f"terminated: 10 finished chunks saved in {sweep / '0_baseline'}; to resume, run the same command "
+        f"with hydra.sweep.dir={sweep}"
+    )
+    wait_for(lambda: not run.processes(), 5, "every process of the experiment to end")
+    returncode, out, err = command(argv).wait()
+    assert returncode == 0, err
+    assert "resumed: 10 were already saved" in out
+    assert (sweep / "0_baseline" / "summary.json").exists() and (
+        sweep / "1_combined" / "summary.json"
+    ).exists()
 
 
 WATCHED = """
@@ -145,15 +200,12 @@ if __name__ == "__main__":
 """
 
 
-def test_without_the_kernel_a_workers_own_watchdog_ends_it_with_its_parent(tmp_path):
+def test_without_the_kernel_a_workers_own_watchdog_ends_it_with_its_parent(command, tmp_path):
     """The portable layer (macOS has no PR_SET_PDEATHSIG): a thread waiting on the parent's sentinel."""
     script = tmp_path / "watched.py"
     script.write_text(WATCHED)
-    marker = uuid.uuid4().hex
-    parent = subprocess.Popen([sys.executable, str(script)], env={**os.environ, MARKER: marker})
-    try:
-        wait_for(lambda: len(psutil.Process(parent.pid).children()) >= 2, 60, "the child to start")
-    finally:
-        parent.kill()
-        parent.wait()
-    wait_for(lambda: not experiment_processes(marker), 5, "the child to end")
+    run = command([sys.executable, str(script)])
+    wait_for(lambda: len(run.workers()) >= 1, 60, "the child to start")
+    run.proc.kill()
+    run.wait()
+    wait_for(lambda: not run.processes(), 5, "the child to end")
