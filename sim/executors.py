@@ -219,6 +219,7 @@ class ProcessExecutor(Executor):
         self._idle: list[WorkerProcess] = []
         self._busy: list[WorkerProcess] = []
         self._leaving: list[WorkerProcess] = []  # recycled, exiting on their own
+        self._start_deaths = 0  # workers in a row that died before they started a task
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
         if exc_type is not None:  # an error or an interruption: kill, no waiting for chunks in flight
@@ -232,7 +233,7 @@ class ProcessExecutor(Executor):
         todo = deque(_Job(list(c)) for c in chunks)
         slots = local_workers(self.requested, len(todo))
         hard = hard_limit(self.run_timeout_s)
-        start_deaths = 0
+        self._start_deaths = 0
         try:
             while todo or self._busy:
                 while todo and len(self._busy) < slots:
@@ -242,30 +243,35 @@ class ProcessExecutor(Executor):
                 for w in list(self._busy):
                     job, task = w.job, w.task
                     event = w.receive(hard)
-                    if event is None:
-                        continue
-                    self._busy.remove(w)
-                    if event[0] == "done":
-                        start_deaths = 0
-                        self._done(w)
-                        yield event[1]
-                        continue
-                    if event[0] == "error":
-                        self._idle.append(w)
-                        raise WorkerError(event[1]) from _RemoteTraceback(event[2])
-                    w.stop(kill=True)  # it died, or ran out of time
-                    code = w.reap(5.0)
-                    if task is not None:
-                        start_deaths = 0
-                        yield from self._lost(job, task, event, todo)
-                        continue
-                    start_deaths += 1  # it died before it started a task of the chunk: nothing to blame
-                    if start_deaths >= MAX_START_DEATHS:
-                        raise WorkerError(f"worker processes keep dying as they start (exit code {code})")
-                    todo.appendleft(job)
+                    if event is not None:
+                        self._busy.remove(w)
+                        yield from self._after(w, job, task, event, todo)
         except BaseException:  # an error or an interruption here: no worker goes on
             self._kill_all()
             raise
+
+    def _after(
+        self, w: WorkerProcess, job: _Job, task: int | None, event: tuple, todo: deque
+    ) -> Iterator[Any]:
+        """What follows an event of a worker that was running ``job`` (its task ``task`` if not None)."""
+        if event[0] == "done":
+            self._start_deaths = 0
+            self._done(w)
+            yield event[1]
+            return
+        if event[0] == "error":
+            self._idle.append(w)
+            raise WorkerError(event[1]) from _RemoteTraceback(event[2])
+        w.stop(kill=True)  # it died, or ran out of time
+        code = w.reap(5.0)
+        if task is not None:
+            self._start_deaths = 0
+            yield from self._lost(job, task, event, todo)
+            return
+        self._start_deaths += 1  # it died before it started a task of the chunk: nothing to blame
+        if self._start_deaths >= MAX_START_DEATHS:
+            raise WorkerError(f"worker processes keep dying as they start (exit code {code})")
+        todo.appendleft(job)
 
     def _lost(self, job: _Job, task: int, event: tuple, todo: deque) -> Iterator[Lost]:
         """The worker of ``job`` died (or was killed) running ``job.tasks[task]``: rerun the others."""

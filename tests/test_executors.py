@@ -12,7 +12,7 @@ from helpers import wait_for
 
 import sim.executors
 from sim.config import ConfigError, ExecutorConfig
-from sim.executors import ProcessExecutor, check_executor
+from sim.executors import ProcessExecutor, WorkerError, check_executor
 from sim.experiment import compose, prepare
 from sim.runner import plan, run_chunk, run_experiment
 
@@ -72,6 +72,36 @@ def test_a_local_dask_cluster_is_capped_too(exp, serial_runs, monkeypatch):
 @pytest.fixture(scope="module")
 def serial_runs(exp):
     return run_experiment(exp, executor="serial")[0]
+
+
+class DiesWhenUnpickled:
+    """A payload that ends the worker process receiving it, before it can start any task."""
+
+    def __reduce__(self):
+        return os._exit, (3,)
+
+
+def test_workers_that_keep_dying_as_they_start_stop_the_experiment(exp):
+    with ProcessExecutor(workers=1) as ex:
+        with pytest.raises(WorkerError, match=r"^worker processes keep dying as they start \(exit code 3\)$"):
+            list(ex.map_chunks(run_chunk, DiesWhenUnpickled(), [plan(exp)[:1]]))
+        assert not worker_processes()
+
+
+def explode(payload, chunk):
+    """A chunk function with a bug."""
+    for _ in chunk:
+        raise ValueError("a bug")
+
+
+def test_an_error_of_the_chunk_function_in_a_worker_is_raised_with_its_traceback(exp):
+    with ProcessExecutor(workers=1) as ex:
+        with pytest.raises(WorkerError, match=r"^ValueError: a bug$") as err:
+            list(ex.map_chunks(explode, exp, [plan(exp)[:1]]))
+        assert 'in explode\n    raise ValueError("a bug")' in str(
+            err.value.__cause__
+        )  # the worker's traceback
+        assert not worker_processes()
 
 
 # --- the Dask address ------------------------------------------------------------------------------
