@@ -74,6 +74,17 @@ def serial_runs(exp):
     return run_experiment(exp, executor="serial")[0]
 
 
+def pids(payload, chunk):
+    """The worker process of each task."""
+    return [os.getpid() for _ in chunk]
+
+
+def test_a_worker_is_replaced_after_max_tasks_per_child_chunks(exp):
+    with ProcessExecutor(workers=1, max_tasks_per_child=2) as ex:
+        got = [pid for part in ex.map_chunks(pids, exp, [[i] for i in range(5)]) for pid in part]
+    assert len(set(got)) == 3 and got[0] == got[1] != got[2] == got[3] != got[4]
+
+
 class DiesWhenUnpickled:
     """A payload that ends the worker process receiving it, before it can start any task."""
 
