@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.command import DEBUG_FLAG, debugging, install_signal_handlers, report_error
 from sim.config import ConfigError, register_configs
-from sim.errors import EXIT_RUNS_FAILED
+from sim.errors import EXIT_RUNS_FAILED, Terminated, exit_code_of_signal
 from sim.experiment import CONFIG_DIR, Experiment, compose, prepare
 from sim.results import StorageError
 
@@ -203,6 +203,7 @@ def preflight(args: list[str]) -> None:
     Raises:
         ConfigError: with the one-line message to show.
     """
+    from sim.executors import check_executor
     from sim.runner import check_before_run
 
     ns = parse_command_line(args)  # --version prints and exits here
@@ -218,10 +219,14 @@ def preflight(args: list[str]) -> None:
         sweep = _checked(base, lambda: where.compose(base, hydra=True))
         sweep_dir = Path(str(_checked(base, lambda: OmegaConf.select(sweep, "hydra.sweep.dir"))))
     folders: dict[Path, int] = {}
+    addresses: set[str | None] = set()
     for num, job in enumerate(jobs):
         cfg = _checked(job, lambda job=job: where.compose(job, hydra=True))
         exp = _checked(job, lambda cfg=cfg: prepare(cfg))
         _checked(job, lambda exp=exp: check_before_run(exp))
+        if exp.config.executor.address not in addresses:  # a Dask scheduler: well formed and reachable
+            addresses.add(exp.config.executor.address)
+            check_executor(exp.config.executor)
         folder, key = _checked(job, lambda cfg=cfg, num=num: _job_folder(cfg, num, sweep_dir))
         if folder in folders:
             raise ConfigError(
@@ -325,14 +330,15 @@ def _execute(
         (outdir / SUMMARY_FILE).unlink(missing_ok=True)  # an unfinished folder never carries a summary
         try:
             runs = run_to_folder(exp, outdir, fp, resume=c.mc.resume)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: the workers are gone, the chunks saved
             parts = len(list((outdir / PARTS).glob("runs-*.parquet")))
+            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
             print(
-                f"\ninterrupted: {parts} finished chunks saved in {outdir}; to resume, run the same command "
-                f"with hydra.run.dir={outdir}",
+                f"\n{what}: {parts} finished chunks saved in {outdir}; to resume, run the same command "
+                f"with {_resume_setting(outdir)}",
                 file=sys.stderr,
             )
-            raise SystemExit(130) from None
+            raise SystemExit(exit_code_of_signal(exc)) from None
         return _finish(exp, outdir, runs)
 
 
@@ -376,12 +382,23 @@ def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
     return summary
 
 
+def _resume_setting(outdir: Path) -> str:
+    """The setting that resumes this folder: its sweep's folder in a multirun, else the folder itself."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        return f"hydra.sweep.dir={Path(HydraConfig.get().sweep.dir).absolute()}"
+    return f"hydra.run.dir={outdir}"
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
     global _EXIT_CODE
     from hydra.core.hydra_config import HydraConfig
 
-    for noisy in ("MESA", "matplotlib"):  # Mesa logs every step at INFO under Hydra's logging set-up
+    # Mesa logs every step at INFO under Hydra's logging set-up; Dask every start, stop and cancelled task
+    for noisy in ("MESA", "matplotlib", "distributed"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     hc = HydraConfig.get()
@@ -398,7 +415,13 @@ def _hydra_main(cfg: DictConfig) -> None:
 
 
 def main() -> None:
-    """Entry point of ``python -m sim`` (and the ``sim`` command)."""
+    """Entry point of ``python -m sim`` (and the ``sim`` command).
+
+    SIGTERM and SIGHUP are handled like Ctrl-C (:mod:`sim.command`): during the runs the finished chunks
+    are saved and the workers stopped (exit code 143 for SIGTERM, 130 for Ctrl-C); at any other moment the
+    command ends with one line and the same exit code. Any other error is one line too (``--debug``
+    shows the traceback).
+    """
     os.environ.setdefault("MPLBACKEND", "Agg")  # the report writes files; never open windows
     args = [a for a in sys.argv[1:] if a != DEBUG_FLAG]
     if debugging(sys.argv[1:]):

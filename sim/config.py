@@ -572,10 +572,17 @@ class ExecutorConfig:
     """Where runs are computed (``configs/executor/``): results are the same on every executor."""
 
     kind: str = choice("processes", ("serial", "processes", "dask"))
-    workers: int = _num(0, 0)  # 0 = all local cores (processes, local Dask cluster)
+    # 0 = all usable cores; local workers (processes, local Dask cluster) are capped at the usable cores and
+    # the number of chunks, with a line on stderr when a request is capped
+    workers: int = _num(0, 0, 1024)
     address: str | None = None  # dask: scheduler address, e.g. tcp://10.0.0.5:8786; none = LocalCluster
     chunk: int = _num(0, 0)  # runs per task sent to a worker; 0 = automatic
     max_tasks_per_child: int = _num(200, 1)  # processes: recycle a worker after this many chunks
+    # A run's time limit in seconds (0 = none); a run over it is recorded as failed (RunTimeout) and the
+    # experiment goes on. 900 s is ~1,000x a 365-day run of the heaviest scenario here (< 1 s), so only a
+    # run that hangs meets it. The model checks it before each day; serial and processes also stop a run
+    # stuck inside a day after the limit plus 10 % (at least 1 s). Not in the experiment's fingerprint.
+    run_timeout_s: float = _num(900.0, 0.0)
 
 
 @dataclass

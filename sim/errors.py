@@ -26,6 +26,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_RUNS_FAILED",
     "EXIT_STOPPED",
+    "RunTimeout",
     "Stopped",
     "Terminated",
     "UserError",
@@ -46,6 +47,10 @@ class UserError(ValueError):
 
 class Stopped(Exception):
     """The experiment could not go on (folder unwritable, executor lost); saved chunks are kept (exit 3)."""
+
+
+class RunTimeout(TimeoutError):
+    """A run went over its time limit (``executor.run_timeout_s``); it is recorded as a failed run."""
 
 
 class Terminated(KeyboardInterrupt):

@@ -3,7 +3,11 @@
 Run ``i`` of an experiment always gets the seed derived from ``SeedSequence(mc.seed, spawn_key=(i,))``
 and, when the config has uncertain parameters, the values of row ``i`` of the design (see
 :mod:`sim.design`), so its numbers are the same whatever the executor or worker count. A run that raises
-is recorded (``status="failed"``, its error text, seed and parameters) and the experiment carries on.
+is recorded (``status="failed"``, its error text, seed and parameters) and the experiment carries on;
+so is a run over its time limit (``executor.run_timeout_s``): the model checks the run's deadline before
+each day (on every executor), and the serial and process executors stop a run stuck inside a day
+(``RunTimeout``). The limit is not part of the experiment's fingerprint (nor is anything in
+``executor``): it decides whether a run finishes, never its numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.executors import Lost
+from sim.errors import RunTimeout
+from sim.executors import Lost, over_limit
 from sim.experiment import Experiment
 from sim.model import ConflictModel, empty_outcomes, release_mesa_caches
 
@@ -95,11 +100,15 @@ def _plain(x: Any) -> Any:
     return x.item() if hasattr(x, "item") else x
 
 
-def simulate(theatre, params, horizon_days: int, seed: int) -> ConflictModel:
-    """Build and run one model to the horizon; Mesa's class-level caches are released."""
+def simulate(theatre, params, horizon_days: int, seed: int, deadline: float | None = None) -> ConflictModel:
+    """Build and run one model to the horizon; Mesa's class-level caches are released.
+
+    Raises:
+        RunTimeout: ``deadline`` (a :func:`time.monotonic` time) passed before the horizon.
+    """
     model = ConflictModel(theatre, params, horizon_days, rng=seed)
     try:
-        model.run()
+        model.run(deadline)
     finally:
         release_mesa_caches(model)
     return model
@@ -114,18 +123,30 @@ FAULT_ENV = "SIM_TEST_FAULT_RUNS"
 EXIT_ENV = "SIM_TEST_EXIT_RUNS"
 #: With this set to a folder, each listed run id kills its worker only the first time (a marker file).
 EXIT_ONCE_ENV = "SIM_TEST_EXIT_ONCE_DIR"
+#: Test-only fault hook: run ids listed here hang (sleep), as if stuck inside one day, until stopped...
+HANG_ENV = "SIM_TEST_HANG_RUNS"
+#: ... or for this many seconds, then fail (so that a test of the time limit fails instead of hanging).
+HANG_S_ENV = "SIM_TEST_HANG_S"
+
+
+def _listed(env: str, run_id: int) -> bool:
+    ids = os.environ.get(env, "")
+    return bool(ids) and str(run_id) in ids.split(",")
 
 
 def _injected_fault(run_id: int) -> bool:
-    ids = os.environ.get(FAULT_ENV, "")
-    return bool(ids) and str(run_id) in ids.split(",")
+    if _listed(HANG_ENV, run_id):
+        end = time.monotonic() + float(os.environ.get(HANG_S_ENV, "inf"))
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, 3600))
+        raise RuntimeError(f"run {run_id} hung for {os.environ[HANG_S_ENV]} s ({HANG_ENV})")
+    return _listed(FAULT_ENV, run_id)
 
 
 def _injected_exit(run_id: int) -> None:
     import multiprocessing
 
-    ids = os.environ.get(EXIT_ENV, "")
-    if not ids or str(run_id) not in ids.split(",") or multiprocessing.parent_process() is None:
+    if not _listed(EXIT_ENV, run_id) or multiprocessing.parent_process() is None:
         return
     once = os.environ.get(EXIT_ONCE_ENV)
     if once:
@@ -150,17 +171,25 @@ def task_setup(exp: Experiment, task: Task) -> tuple[Any, Any]:
 
 
 def _run_task(exp: Experiment, task: Task) -> RunResult:
+    limit = exp.config.executor.run_timeout_s
+    deadline = time.monotonic() + limit if limit > 0 else None
     try:
         _injected_exit(task.run_id)
         if _injected_fault(task.run_id):
             raise RuntimeError(f"fault injected for run {task.run_id} ({FAULT_ENV})")
         config, theatre = task_setup(exp, task)
-        model = simulate(theatre, config.mechanisms, config.horizon_days, task.seed)
+        model = simulate(theatre, config.mechanisms, config.horizon_days, task.seed, deadline)
+    except RunTimeout as exc:  # from the model's daily check, or the serial executor's alarm
+        return _failed(task, f"RunTimeout: {over_limit(limit, str(exc))}")
     except Exception as exc:  # a failed run is data, not the end of the experiment
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
-        return RunResult(task, "failed", empty_outcomes(), {}, f"{type(exc).__name__}: {exc}{where}")
+        return _failed(task, f"{type(exc).__name__}: {exc}{where}")
     return RunResult(task, "ok", model.outcomes(), model.series)
+
+
+def _failed(task: Task, error: str) -> RunResult:
+    return RunResult(task, "failed", empty_outcomes(), {}, error)
 
 
 def _kind(value: Any) -> str:
@@ -264,9 +293,8 @@ def _executor(exp: Experiment, kind: str | None, workers: int | None):
     from sim.executors import make_executor
 
     e = exp.config.executor
-    return make_executor(
-        kind or e.kind, e.workers if workers is None else workers, e.address, e.max_tasks_per_child
-    )
+    workers = e.workers if workers is None else workers
+    return make_executor(kind or e.kind, workers, e.address, e.max_tasks_per_child, e.run_timeout_s)
 
 
 def _iterate(
@@ -282,9 +310,8 @@ def _iterate(
             total=len(tasks), disable=not progress, unit="run", desc=exp.scenario, smoothing=0.1
         ) as bar:
             for result in ex.map_chunks(run_chunk, exp, chunks):
-                if isinstance(result, Lost):  # a worker died on these runs: record them as failed
-                    lost = [RunResult(t, "failed", empty_outcomes(), {}, f"WorkerLost: {result.reason}")
-                            for t in result.chunk]  # fmt: skip
+                if isinstance(result, Lost):  # a worker died on these runs, or was stopped: failed runs
+                    lost = [_failed(t, f"{result.error}: {result.reason}") for t in result.chunk]
                     result = runs_frame(exp, lost), series_frame(lost, exp.config.horizon_days)
                 runs, series = result
                 bar.update(len(runs))

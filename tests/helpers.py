@@ -1,6 +1,7 @@
 """Helpers shared by the tests."""
 
 import dataclasses
+import time
 
 from sim.config import MechanismsConfig
 
@@ -10,3 +11,11 @@ def with_mechanisms(mech: MechanismsConfig, **changes: dict) -> MechanismsConfig
     return dataclasses.replace(
         mech, **{k: dataclasses.replace(getattr(mech, k), **v) for k, v in changes.items()}
     )
+
+
+def wait_for(condition, seconds: float, what: str) -> None:
+    """Poll ``condition()`` until it holds; fail naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
+        time.sleep(0.05)

@@ -1,12 +1,18 @@
-"""Faults in workers: a worker process or a Dask worker that dies loses no run silently."""
+"""Faults: a worker process or a Dask worker that dies, or a run that hangs, loses no run silently."""
+
+import itertools
+import types
 
 import pandas as pd
 import pytest
 
+import sim.model.model
 from sim.cli import execute
+from sim.errors import RunTimeout
 from sim.experiment import compose, prepare
+from sim.model import ConflictModel
 from sim.results import load
-from sim.runner import EXIT_ENV, EXIT_ONCE_ENV, run_experiment, run_seed
+from sim.runner import EXIT_ENV, EXIT_ONCE_ENV, HANG_ENV, HANG_S_ENV, run_experiment, run_seed
 
 SMALL = ["mc.runs=12", "horizon_days=10", "mc.seed=3", "executor.chunk=3", "mc.progress=false"]
 
@@ -62,3 +68,60 @@ def test_a_dask_worker_lost_mid_experiment_costs_no_run(exp, serial, tmp_path, m
     assert (tmp_path / "exited-4").exists()
     pd.testing.assert_frame_equal(runs, serial[0])
     pd.testing.assert_frame_equal(series, serial[1])
+
+
+# --- runs over their time limit ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("executor", ["serial", "processes"])
+def test_a_hung_run_is_stopped_and_recorded_failed_while_the_others_finish(serial, monkeypatch, executor):
+    monkeypatch.setenv(HANG_ENV, "4")  # run 4 sleeps, as if stuck inside one day...
+    monkeypatch.setenv(HANG_S_ENV, "120")  # ...far beyond the limit, but not for ever if the limit fails
+    runs, series = run_experiment(
+        prepare(compose([*SMALL, "executor.run_timeout_s=1"])), executor=executor, workers=2
+    )
+    failed = runs[runs["status"] != "ok"]
+    assert failed["run_id"].tolist() == [4]
+    assert failed["seed"].tolist() == [run_seed(3, 4)]
+    assert (
+        failed["error"]
+        .iloc[0]
+        .startswith("RunTimeout: over the 1 s limit (executor.run_timeout_s); stuck inside a day")
+    )
+    assert runs["run_id"].tolist() == list(range(12))
+    same_ok_runs(runs, serial[0])
+    others = serial[1][serial[1]["run_id"] != 4].reset_index(drop=True)
+    pd.testing.assert_frame_equal(series, others)
+
+
+@pytest.mark.parametrize("executor", ["serial", "processes", pytest.param("dask", marks=pytest.mark.slow)])
+def test_the_time_limit_reaches_the_model_on_every_executor(executor):
+    if executor == "dask":
+        pytest.importorskip("distributed")
+    exp = prepare(compose([*SMALL, "executor.run_timeout_s=1e-9"]))  # over before the first day
+    runs, _ = run_experiment(exp, executor=executor, workers=2)
+    assert runs["seed"].tolist() == [run_seed(3, i) for i in range(12)]
+    assert (runs["status"] == "failed").all()
+    error = "RunTimeout: over the 1e-09 s limit (executor.run_timeout_s); stopped on day 0 of 10"
+    assert (runs["error"] == error).all()
+
+
+def test_the_model_checks_its_deadline_before_each_day(exp, monkeypatch):
+    clock = types.SimpleNamespace(monotonic=itertools.count().__next__)  # one tick per look at the clock
+    monkeypatch.setattr(sim.model.model, "time", clock)
+    model = ConflictModel(exp.theatre, exp.config.mechanisms, 10, rng=1)
+    with pytest.raises(RunTimeout, match=r"^stopped on day 5 of 10$"):
+        model.run(deadline=4.5)  # ticks 0-4 let days 1-5 run; tick 5 is past it
+    assert model.steps == 5
+    whole = ConflictModel(exp.theatre, exp.config.mechanisms, 10, rng=1)
+    whole.run(deadline=float("inf"))
+    plain = ConflictModel(exp.theatre, exp.config.mechanisms, 10, rng=1)
+    plain.run()
+    assert whole.steps == 10
+    pd.testing.assert_frame_equal(pd.DataFrame(whole.series), pd.DataFrame(plain.series))
+
+
+def test_the_time_limit_is_not_part_of_the_experiment(exp):
+    """Like all of ``executor``, it decides whether runs finish, not their numbers: a folder resumes."""
+    assert prepare(compose([*SMALL, "executor.run_timeout_s=5"])).fingerprint() == exp.fingerprint()
+    assert prepare(compose([*SMALL, "mc.seed=4"])).fingerprint() != exp.fingerprint()

@@ -17,6 +17,7 @@ Process order each day (docs/ODD.md, "Process overview and scheduling"):
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -28,6 +29,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from sim.config import MechanismsConfig
+from sim.errors import RunTimeout
 from sim.model.agents import FactionAgent, PatronAgent, Unit
 from sim.model.combat import resolve_combat
 from sim.model.mechanism import Mechanism
@@ -314,9 +316,18 @@ class ConflictModel(mesa.Model):
 
     # -- whole runs ---------------------------------------------------------------------------------
 
-    def run(self) -> None:
-        """Run to the horizon."""
+    def run(self, deadline: float | None = None) -> None:
+        """Run to the horizon.
+
+        Args:
+            deadline: a :func:`time.monotonic` time; checked before each day, past it the run stops.
+
+        Raises:
+            RunTimeout: the deadline passed (the message says on which day the run stopped).
+        """
         for _ in range(self.horizon_days):
+            if deadline is not None and time.monotonic() > deadline:
+                raise RunTimeout(f"stopped on day {self.steps} of {self.horizon_days}")
             self.step()
 
     def outcomes(self) -> dict[str, Any]:
