@@ -13,6 +13,7 @@ person writes on purpose.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 import os
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from sim.errors import Stopped, UserError
 __all__ = [
     "InputError",
     "WriteError",
+    "a_date",
     "finite_number",
     "load_yaml",
     "once",
@@ -215,6 +217,20 @@ def finite_number(
     if not math.isfinite(x) or (low is not None and x < low) or (high is not None and x > high):
         _fail(error, f"{where}: got {show(value)}; allowed: {allowed}")
     return x
+
+
+def a_date(value: Any, where: str, error: type[Exception] = InputError) -> dt.date:
+    """``value`` as a date: a YAML date, or text ``YYYY-MM-DD``.
+
+    Raises:
+        error: ``WHERE: got 'July'; allowed: a date YYYY-MM-DD``.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(value if isinstance(value, str) else "?")
+    except ValueError:
+        _fail(error, f"{where}: got {show(value)}; allowed: a date YYYY-MM-DD")
 
 
 def once(seen: dict[Any, str], value: Any, where: str, first_where: str, error: type[Exception]) -> None:

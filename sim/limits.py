@@ -18,6 +18,7 @@ __all__ = [
     "MAX_PANELS",
     "MAX_ROWS",
     "clip",
+    "listing",
     "more",
     "print_lines",
     "showing",
@@ -35,6 +36,13 @@ def clip(text: Any, width: int = MAX_LABEL) -> str:
     """``text`` on one line, cut to ``width`` characters (ending in "…" when cut)."""
     s = " ".join(str(text).split())
     return s if len(s) <= width else s[: max(width - 1, 0)] + "…"
+
+
+def listing(names: Iterable[Any], limit: int = 12) -> str:
+    """``a, b, c, … (2,997 more)``: the first ``limit`` names (each clipped), then how many more."""
+    names = list(names)
+    head = ", ".join(clip(n, 40) for n in names[:limit])
+    return head + (f", … ({len(names) - limit:,} more)" if len(names) > limit else "")
 
 
 def more(hidden: int, where: str) -> str:

@@ -141,8 +141,8 @@ def load(path: str | os.PathLike, variables: Sequence[str] | None = None) -> Res
     summary = check_summary(root / SUMMARY_FILE)
     config_file = root / CONFIG_FILE
     config = check_config(config_file) if config_file.exists() else {}
-    runs = read_parquet(root / RUNS_FILE, RUNS_COLUMNS)
+    runs, kinds = read_parquet(root / RUNS_FILE, RUNS_COLUMNS)
     filters = None if variables is None else [("variable", "in", list(variables))]
-    series = read_parquet(root / SERIES_FILE, SERIES_COLUMNS, filters=filters)
-    check_consistent(root, runs, summary, config)
+    series, _ = read_parquet(root / SERIES_FILE, SERIES_COLUMNS, filters=filters)
+    check_consistent(root, runs, kinds, summary, config)
     return Results(path=root, runs=runs, series=series, summary=summary, config=config)

@@ -8,7 +8,6 @@ json or yaml exception. Only what the commands read is checked.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from sim.inputs import finite_number, load_yaml, show
+from sim.inputs import a_date, finite_number, load_yaml, show
 from sim.results import ResultsError
 
 __all__ = ["check_config", "check_consistent", "check_summary", "read_parquet"]
@@ -53,10 +52,14 @@ def _reason(exc: BaseException) -> str:
     return text if len(text) <= 120 else text[:119] + "…"
 
 
-def read_parquet(path: Path, required: Mapping[str, str], **kwargs: Any) -> pd.DataFrame:
+def read_parquet(
+    path: Path, required: Mapping[str, str], **kwargs: Any
+) -> tuple[pd.DataFrame, dict[str, set[str]]]:
     """Read a results Parquet file that must hold ``required`` columns (name -> integer, number, string).
 
-    The frame's ``attrs["kinds"]`` maps each column to its kinds (``outcome``: a number or a boolean).
+    Returns:
+        The frame, and each column's kinds (``integer``, ``number``, ``string``; ``outcome``: a number or
+        a boolean).
 
     Raises:
         ResultsError: unreadable, a column missing, twice, or of the wrong type.
@@ -85,8 +88,7 @@ def read_parquet(path: Path, required: Mapping[str, str], **kwargs: Any) -> pd.D
         raise
     except Exception as exc:
         _fail(f"{path}: not a readable Parquet file ({_reason(exc)})")
-    frame.attrs["kinds"] = kinds
-    return frame
+    return frame, kinds
 
 
 # -- summary.json ------------------------------------------------------------------------------------------
@@ -119,13 +121,6 @@ def _optional_number(x: Any, where: str, **bounds: float) -> None:
         finite_number(x, where, ResultsError, **bounds)
 
 
-def _date(x: Any, where: str) -> None:
-    try:
-        dt.date.fromisoformat(x if isinstance(x, str) else "?")
-    except ValueError:
-        _fail(f"{where}: got {show(x)}; allowed: a date YYYY-MM-DD")
-
-
 def check_summary(path: Path) -> dict[str, Any]:
     """``summary.json``, parsed (strict JSON) and checked where the commands read it.
 
@@ -143,7 +138,7 @@ def check_summary(path: Path) -> dict[str, Any]:
     _is(isinstance(e, dict), f"{path}: experiment", e, "a JSON object")
     _is(isinstance(questions, dict), f"{path}: questions", questions, "a JSON object")
     where = f"{path}: experiment"
-    _date(e.get("start_date"), f"{where}.start_date")
+    a_date(e.get("start_date"), f"{where}.start_date", ResultsError)
     _is(
         _int(e.get("horizon_days")) and e["horizon_days"] >= 0,
         f"{where}.horizon_days",
@@ -265,7 +260,13 @@ def _check_theatre(th: dict[str, Any], where: str) -> None:
 # -- the files together ------------------------------------------------------------------------------------
 
 
-def check_consistent(root: Path, runs: pd.DataFrame, summary: dict[str, Any], config: dict[str, Any]) -> None:
+def check_consistent(
+    root: Path,
+    runs: pd.DataFrame,
+    kinds: dict[str, set[str]],
+    summary: dict[str, Any],
+    config: dict[str, Any],
+) -> None:
     """The files describe one experiment: run counts, the questions and their outcome columns agree.
 
     Raises:
@@ -283,7 +284,6 @@ def check_consistent(root: Path, runs: pd.DataFrame, summary: dict[str, Any], co
     repeated = runs["run_id"][runs["run_id"].duplicated()]
     if len(repeated):
         _fail(f"{runs_file}: run_id {repeated.iloc[0]} appears twice; the file is damaged")
-    kinds = runs.attrs.get("kinds", {})
     for qid, q in summary["questions"].items():
         if q.get("not_modelled"):
             continue
