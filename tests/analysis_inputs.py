@@ -1,4 +1,4 @@
-"""Helpers for the analysis commands' tests: a small experiment, many questions, running a command in-process."""
+"""Helpers for the analysis commands' tests: a small experiment, many questions, a command run in-process."""
 
 from __future__ import annotations
 
@@ -26,14 +26,16 @@ def with_questions(src: Path, dst: Path, n: int) -> Path:
 
     The config and ``summary.json`` are rewritten as the CLI would have written them for those questions.
     """
+    from sim.inputs import load_yaml
     from sim.results import load, write_json
     from sim.summary import summarise
 
     shutil.copytree(src, dst)
     config_file = dst / ".hydra" / "config.yaml"
-    config = yaml.load(config_file.read_text(), Loader=yaml.CSafeLoader)  # noqa: S506 (a safe loader)
+    config = load_yaml(config_file)
     res = load(src)
-    base = [q for qid, q in config["questions"].items() if not res.summary["questions"][qid].get("not_modelled")]
+    modelled = {q for q, v in res.summary["questions"].items() if not v.get("not_modelled")}
+    base = [q for qid, q in config["questions"].items() if qid in modelled]
     questions = {}
     for i in range(n):
         q = dict(base[i % len(base)])
