@@ -38,7 +38,7 @@ def clip(text: Any, width: int = MAX_LABEL) -> str:
     return s if len(s) <= width else s[: max(width - 1, 0)] + "…"
 
 
-def listing(names: Iterable[Any], limit: int = 12) -> str:
+def listing(names: Iterable[Any], limit: int = MAX_ROWS) -> str:
     """``a, b, c, … (2,997 more)``: the first ``limit`` names (each clipped), then how many more."""
     names = list(names)
     head = ", ".join(clip(n, 40) for n in names[:limit])
