@@ -42,15 +42,15 @@ def read_entries(
 ) -> list[Any]:
     """The list under ``key`` of a YAML input file (resolutions, observations, claims), safely loaded.
 
-    The file is parsed by :func:`sim.inputs.load_yaml`: a key given twice in a mapping, or an alias, is
-    refused (``yaml.safe_load`` would keep the last value, or expand the alias).
+    The file is parsed by :func:`sim.inputs.load_yaml`: a key given twice in a mapping is refused
+    (``yaml.safe_load`` keeps the last value), and so are aliases expanding it beyond bounds.
 
     Raises:
         error: one line naming the file: missing, not valid YAML, a key twice, or without the list.
     """
     from sim.inputs import load_yaml
 
-    doc = load_yaml(path, error, aliases=False)
+    doc = load_yaml(path, error)
     entries = doc.get(key) if isinstance(doc, dict) else None
     if not isinstance(entries, list) or (non_empty and not entries):
         raise error(f"{path}: needs a {'non-empty ' if non_empty else ''}list '{key}'")

@@ -5,9 +5,10 @@ code 2) naming the file, the entry and field, and what is allowed, e.g.
 ``resolutions.yaml: resolutions[3].value: got nan; allowed: a finite number``.
 
 YAML is parsed with PyYAML's safe loader (libyaml when installed), extended to refuse what ``safe_load``
-silently accepts: a key given twice in one mapping (``safe_load`` keeps the last) and, in input lists,
-aliases (``*name``: a few lines of them expand to billions of entries). Neither ever appears in a file a
-person writes on purpose.
+silently accepts: a key given twice in one mapping (``safe_load`` keeps the last), and aliases that
+expand the document beyond ``MAX_YAML_VALUES`` values or refer to themselves (a few lines of nested
+``*name`` references expand to billions of entries). Aliases within that bound are fine: PyYAML's own
+dumper writes them for shared objects.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 SHOWN_CHARS = 60  # a value quoted in an error message is cut to this length
+MAX_YAML_VALUES = 2_000_000  # values of a YAML document once its aliases are expanded
 
 _BASE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -97,16 +99,13 @@ def _fail(error: type[Exception], message: str) -> NoReturn:
     raise error(message)
 
 
-def parse_yaml(
-    text: str, name: str | Path, error: type[Exception] = InputError, *, aliases: bool = True
-) -> Any:
-    """Parse one YAML document safely, refusing duplicate keys (and, unless ``aliases``, aliases).
+def parse_yaml(text: str, name: str | Path, error: type[Exception] = InputError) -> Any:
+    """Parse one YAML document safely, refusing duplicate keys and alias bombs.
 
     Args:
         text: the document.
         name: the file's name in messages.
         error: the error class to raise.
-        aliases: whether ``*alias`` references are allowed.
 
     Raises:
         error: one line: ``NAME: line N: key 'k' given twice ...``, ``NAME: not valid YAML (...)``.
@@ -114,8 +113,8 @@ def parse_yaml(
     loader = _Loader(text)
     try:
         node = _read(loader.get_single_node, name, error)
-        if node is not None and not aliases:
-            _refuse_aliases(node, name, error)
+        if node is not None:
+            _check_expansion(node, name, error)
         return None if node is None else _read(lambda: loader.construct_document(node), name, error)
     finally:
         loader.dispose()
@@ -141,27 +140,50 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{problem} at line {mark.line + 1}" if mark is not None else str(problem)
 
 
-def _refuse_aliases(root: yaml.Node, name: str | Path, error: type[Exception]) -> None:
-    """An alias makes the node graph share a node: refuse any node reached twice."""
-    seen: set[int] = set()
-    stack = [root]
+def _check_expansion(root: yaml.Node, name: str | Path, error: type[Exception]) -> None:
+    """Refuse aliases that refer to themselves or expand the document beyond ``MAX_YAML_VALUES`` values.
+
+    An alias makes the node graph share a node; each node's expanded size is counted once (depth first,
+    without recursion), so the check costs as much as the distinct nodes.
+    """
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
-        node = stack.pop()
-        if id(node) in seen:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in _children(node))
+            if size[key] > MAX_YAML_VALUES:
+                _fail(
+                    error,
+                    f"{name}: line {node.start_mark.line + 1}: aliases expand the document beyond "
+                    f"{MAX_YAML_VALUES:,} values; allowed: fewer, or no aliases",
+                )
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
             _fail(
                 error,
-                f"{name}: line {node.start_mark.line + 1}: an anchor used again by an alias; "
-                "allowed: plain values (no &anchors and *aliases)",
+                f"{name}: line {node.start_mark.line + 1}: an alias refers to itself; "
+                "allowed: aliases of finished values",
             )
-        seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                stack.extend((k, v))
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
 
 
-def load_yaml(path: str | Path, error: type[Exception] = InputError, *, aliases: bool = True) -> Any:
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def load_yaml(path: str | Path, error: type[Exception] = InputError) -> Any:
     """Read and parse a YAML file (see :func:`parse_yaml`).
 
     Raises:
@@ -178,7 +200,7 @@ def load_yaml(path: str | Path, error: type[Exception] = InputError, *, aliases:
         _fail(error, f"{p}: not UTF-8 text (byte {exc.start})")
     except OSError as exc:
         _fail(error, f"{p}: cannot read ({exc.strerror or type(exc).__name__})")
-    return parse_yaml(text, p, error, aliases=aliases)
+    return parse_yaml(text, p, error)
 
 
 def finite_number(
