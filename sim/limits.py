@@ -33,8 +33,13 @@ MAX_LABEL = 80  # characters of a name or text in a label, a title or a printed 
 
 
 def clip(text: Any, width: int = MAX_LABEL) -> str:
-    """``text`` on one line, cut to ``width`` characters (ending in "…" when cut)."""
+    """``text`` on one line, cut to ``width`` characters (ending in "…" when cut).
+
+    Characters that do not print (control characters, a terminal's escape sequences) are shown escaped.
+    """
     s = " ".join(str(text).split())
+    if not s.isprintable():
+        s = "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
     return s if len(s) <= width else s[: max(width - 1, 0)] + "…"
 
 

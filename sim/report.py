@@ -190,8 +190,8 @@ def build_report(results: dict[str, Results], out: Path, *, target: str | None =
     slugs = _slugs(shown)
     for k, r in shown.items():
         shares = holder_shares(r)
-        if shares is not None:
-            places, roads = geography(r)
+        places, roads = geography(r)
+        if shares is not None and len(places):
             title = f"Who holds what at the horizon: {clip(k, 50)}"
             fig, _ = fg.plot_map(places, roads, shares, title=title, n=_n(r))
             save(f"map_{slugs[k]}", fig)

@@ -135,12 +135,11 @@ def load(path: str | os.PathLike, variables: Sequence[str] | None = None) -> Res
     root = Path(path)
     if not root.is_dir():
         raise ResultsError(f"{root}: no such folder")
-    missing = [f for f in (RUNS_FILE, SERIES_FILE, SUMMARY_FILE) if not (root / f).is_file()]
+    missing = [f for f in (RUNS_FILE, SERIES_FILE, SUMMARY_FILE, CONFIG_FILE) if not (root / f).is_file()]
     if missing:
         raise ResultsError(f"{root}: not a finished experiment (missing {', '.join(missing)})")
     summary = check_summary(root / SUMMARY_FILE)
-    config_file = root / CONFIG_FILE
-    config = check_config(config_file) if config_file.exists() else {}
+    config = check_config(root / CONFIG_FILE)
     runs, kinds = read_parquet(root / RUNS_FILE, RUNS_COLUMNS)
     filters = None if variables is None else [("variable", "in", list(variables))]
     series, _ = read_parquet(root / SERIES_FILE, SERIES_COLUMNS, filters=filters)

@@ -298,7 +298,7 @@ def check_consistent(
         if p not in runs:
             _fail(f"{runs_file}: missing column {p!r} (an uncertain parameter in {summary_file})")
     questions = config.get("questions") or {}
-    if config and set(questions) != set(summary["questions"]):  # a config cut short loses its questions
+    if set(questions) != set(summary["questions"]):  # a config cut short loses its questions
         differ = sorted(set(questions) ^ set(summary["questions"]))[0]
         _fail(
             f"{config_file}: its questions differ from {summary_file}'s (e.g. {differ!r}); "

@@ -144,7 +144,7 @@ def test_load_names_the_damaged_file_in_one_line(experiment, tmp_path, case):
     assert re.search(message, text), text
 
 
-@pytest.mark.parametrize("name", ["runs.parquet", "series.parquet", "summary.json"])
+@pytest.mark.parametrize("name", ["runs.parquet", "series.parquet", "summary.json", ".hydra/config.yaml"])
 def test_load_refuses_a_folder_missing_a_file(experiment, tmp_path, name):
     folder = copy(experiment, tmp_path)
     (folder / name).unlink()
