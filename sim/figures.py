@@ -152,7 +152,8 @@ def _wrap(text: Any, width: int, lines: int = 3) -> str:
 
 
 def _titled(title: str, note: str | None) -> str:
-    """The title, with the note on what is left out (if any) on a second line."""
+    """The title (wrapped at 100 characters), with the note on what is left out (if any) on a new line."""
+    title = "\n".join(textwrap.wrap(title, 100, max_lines=3, placeholder=" …")) if len(title) > 100 else title
     return f"{title}\n{note}" if note else title
 
 
@@ -826,7 +827,9 @@ def plot_map(
         handles = handles[2:]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
     n_text = f" ({_n(n)} runs)" if n is not None else ""
-    ax.set_title(title or f"Who holds each place at the horizon{n_text}", fontsize=13, loc="left")
+    ax.set_title(
+        _titled(title or f"Who holds each place at the horizon{n_text}", None), fontsize=13, loc="left"
+    )
     runs = f"Shares over {_n(n)} runs. " if n is not None else ""
     source = f"{outlines['source'].split(' (')[0]}, {outlines['licence'].split(' (')[0]}"
     _footnote(ax, f"{runs}Place markers: colour = share of runs held by {first}. Country outlines: {source}.")
@@ -1177,7 +1180,9 @@ def plot_reliability(table: pd.DataFrame, *, n: int | None = None, title: str | 
     ax.legend(loc="upper left", frameon=False)
     ax.grid(color="0.9")
     total = int(table["n"].sum()) if n is None else n
-    ax.set_title(title or f"Reliability of the forecasts (n = {total} questions)", loc="left")
+    ax.set_title(
+        _titled(title or f"Reliability of the forecasts (n = {total:,} questions)", None), loc="left"
+    )
     return fig, ax
 
 
