@@ -79,7 +79,12 @@ def find_experiments(paths: Sequence[str | Path]) -> list[Path]:
         if (p / SUMMARY_FILE).is_file():
             found.append(p)
             continue
-        subs = sorted((d for d in p.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()), key=_job_key)
+        try:
+            subs = sorted(
+                (d for d in p.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()), key=_job_key
+            )
+        except OSError as exc:
+            raise ReportError(f"{p}: cannot read the folder ({exc.strerror or type(exc).__name__})") from None
         if not subs:
             raise ReportError(
                 f"{p}: not a finished experiment (no {SUMMARY_FILE}) nor a multirun folder holding any"

@@ -421,3 +421,32 @@ def test_3000_observations_and_claims_give_bounded_output(experiment, tmp_path, 
     assert code == 0, err
     assert len(out.splitlines()) < 30 and f"more (see {tmp_path / 'c.json'})" in out
     assert len(json.loads((tmp_path / "c.json").read_text())["claims"]) == 3000
+
+
+def test_a_report_of_many_experiments_draws_the_first_eight(experiment, tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from sim import figures
+
+    drawn: dict[str, list] = {}
+
+    def stub(name):
+        def draw(*args, **kwargs):
+            drawn.setdefault(name, []).append(args)
+            fig = plt.figure(figsize=(1, 1))
+            return fig, None
+
+        return draw
+
+    for name in ("plot_map", "plot_sensitivity", "plot_prim", "plot_distribution"):
+        monkeypatch.setattr(figures, name, stub(name))
+    loaded = load(experiment, variables=list(report.FAN_VARIABLES))
+    results = {f"scenario {i}": loaded for i in range(12)}
+    done = report.build_report(results, tmp_path, target="front_km_final")
+    assert len(drawn["plot_map"]) == 8 and len(drawn["plot_sensitivity"]) == 8
+    assert all(len(args[0]) == 12 for args in drawn["plot_distribution"])  # capped inside the figure
+    assert any("showing 8 of 12 experiments (the first, in the order given)" in n for n in done.notes)
+    md = done.path.read_text()
+    assert "| question | " + " | ".join(f"scenario {i}" for i in range(8)) + " |\n" in md  # 8 columns
+    assert md.count("| scenario 11 |") == 1  # a row of the experiments table (12 rows, below 40)
+    assert "Tables: showing 8 of 12 scenarios (the first, in the order given)" in md
