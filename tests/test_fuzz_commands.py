@@ -10,6 +10,7 @@ commands run in-process (``run_command`` raising ``SystemExit``); ``tests/test_c
 subprocesses. Examples: 100 per test in the full suite, 1,000 with ``-m slow`` (tests/conftest.py).
 """
 
+import copy
 import datetime as dt
 import math
 import shutil
@@ -166,7 +167,7 @@ def mutated(draw, valid) -> list:
     The defect: a number made NaN, infinite, a boolean or too large; any value made odd; a field gone or
     unknown; an entry twice; an unknown id; or a huge list.
     """
-    items = draw(valid)
+    items = copy.deepcopy(draw(valid))  # never change what a strategy drew (it may be a shared constant)
     how = draw(st.sampled_from(DEFECTS))
     places = [p for p, _ in _paths(items) if len(p) > 1]
     numbers = [p for p, v in _paths(items) if isinstance(v, int | float) and not isinstance(v, bool)]
@@ -175,7 +176,7 @@ def mutated(draw, valid) -> list:
         _at(items, path[:-1])[path[-1]] = draw(NOT_A_NUMBER)
     elif how == "value" and places:
         path = draw(st.sampled_from(places))
-        _at(items, path[:-1])[path[-1]] = draw(WEIRD)
+        _at(items, path[:-1])[path[-1]] = copy.deepcopy(draw(WEIRD))
     elif how == "drop" and places:
         path = draw(st.sampled_from(places))
         parent = _at(items, path[:-1])
@@ -184,7 +185,9 @@ def mutated(draw, valid) -> list:
     elif how == "unknown field":
         mappings = [p for p, v in _paths(items) if isinstance(v, dict)]
         if mappings:
-            _at(items, draw(st.sampled_from(mappings)))[draw(st.text(min_size=1, max_size=8))] = draw(WEIRD)
+            _at(items, draw(st.sampled_from(mappings)))[draw(st.text(min_size=1, max_size=8))] = (
+                copy.deepcopy(draw(WEIRD))
+            )
     elif how == "twice":
         items.append(yaml.safe_load(yaml.safe_dump(draw(st.sampled_from(items)))))
     elif how == "unknown id":
