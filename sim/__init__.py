@@ -44,7 +44,10 @@ def run(overrides: Sequence[str] = (), folder: str | Path | None = None, *, quie
         The loaded results (:class:`sim.results.Results`).
 
     Raises:
-        sim.config.ConfigError: a bad override (one line naming the key), before anything is written.
+        sim.config.ConfigError: a bad override, question or target (one line naming the key), before
+            anything is written.
+        sim.store.FolderError: ``folder`` holds another experiment, results without an experiment record,
+            or another process is writing it (one line); nothing in it was changed.
     """
     import contextlib
     import io
@@ -53,9 +56,11 @@ def run(overrides: Sequence[str] = (), folder: str | Path | None = None, *, quie
     from sim.cli import execute
     from sim.experiment import compose, prepare
     from sim.results import load as _load
+    from sim.runner import check_before_run
 
     cfg = compose(list(overrides))
     exp = prepare(cfg)
+    check_before_run(exp)  # questions' outcomes and operators, analysis.target: before anything is written
     if folder is None:
         folder = Path("outputs") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
     folder = Path(folder)

@@ -440,6 +440,20 @@ def _prior_experiment(overrides: Sequence[str]) -> Any:
     return exp
 
 
+def _check_folder(folder: Path, prior: Any) -> None:
+    """The prior runs into ``folder`` only if it holds this prior or nothing (see sim.store.check_folder).
+
+    Raises:
+        FolderError: one line starting with ``--folder``; nothing was changed.
+    """
+    from sim.store import FolderError, check_folder
+
+    try:
+        check_folder(folder, prior.fingerprint(), resume=prior.config.mc.resume)
+    except FolderError as exc:
+        raise type(exc)(f"--folder: {exc}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sim.calibrate OBSERVATIONS.yaml --name NAME [--results DIR] [overrides...]``.
 
@@ -479,15 +493,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         import sim
 
-        prior = _prior_experiment(args.overrides)
+        overrides = [*args.overrides, "analysis.report=false"]
+        prior = _prior_experiment(overrides)
         config = prior.config
         load_observations(args.observations, config.theatre.start_date, config.horizon_days, None, None)
         folder = output_folder(
             args.folder or Path("outputs") / "calibrate" / name, "--folder", CalibrationError
         )
+        _check_folder(folder, prior)
         print(f"prior experiment: {folder}", file=sys.stderr)
         try:
-            res = sim.run([*args.overrides, "analysis.report=false"], folder, quiet=True)
+            res = sim.run(overrides, folder, quiet=True)
         except SystemExit as stop:  # interrupted: the finished chunks are saved in the folder
             print(f"to resume, rerun this command (the prior runs resume in {folder})", file=sys.stderr)
             return int(stop.code or 130)

@@ -7,27 +7,25 @@ exit code 2, and nothing written. ``HYDRA_FULL_ERROR=1`` shows the full tracebac
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import hydra
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
+from sim.command import DEBUG_FLAG, debugging, install_signal_handlers, report_error
 from sim.config import ConfigError, register_configs
+from sim.errors import EXIT_RUNS_FAILED
 from sim.experiment import CONFIG_DIR, Experiment, compose, prepare
 from sim.results import StorageError
 
 __all__ = ["execute", "main", "one_line_error", "prepare_overrides"]
-
-# Hydra flags after which we hand over to Hydra untouched (help, info, printing the config, ...).
-_PASS_THROUGH = {
-    "-h", "--help", "--hydra-help", "-i", "--info", "-c", "--cfg", "--resolve", "--version",
-    "-sc", "--shell-completion", "-p", "--package", "-cp", "--config-path", "-cn", "--config-name",
-    "-cd", "--config-dir", "--experimental-rerun",
-}  # fmt: skip
 
 _EXIT_CODE = 0
 MIN_FREE_BYTES = 1 << 20  # refuse to start an experiment on a disk with less free space than this
@@ -35,6 +33,7 @@ MIN_FREE_BYTES = 1 << 20  # refuse to start an experiment on a disk with less fr
 
 def one_line_error(exc: BaseException, overrides: list[str] | None = None) -> str:
     """A one-line message for a config error: the key, and what is allowed where we can tell."""
+    import yaml
     from hydra.errors import MissingConfigException, OverrideParseException
     from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
@@ -45,6 +44,11 @@ def one_line_error(exc: BaseException, overrides: list[str] | None = None) -> st
     for e in chain:
         if isinstance(e, ConfigError):
             return str(e)
+        if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
+            mark = e.problem_mark
+            return f"{mark.name}:{mark.line + 1}: {e.problem}"
+        if isinstance(e, MissingConfigException) and str(e).startswith("Cannot find primary config"):
+            return f"--config-name: no primary config {e.missing_cfg_file!r} in the config folders"
         if isinstance(e, MissingConfigException) and e.options is not None and e.missing_cfg_file:
             group, _, name = e.missing_cfg_file.rpartition("/")
             allowed = ", ".join(sorted(e.options)) or "(none)"
@@ -78,21 +82,105 @@ def _known_keys(full_key: str, overrides: list[str] | None) -> str:
     return "see `python -m sim --cfg job` for the keys"
 
 
-def _job_overrides(args: list[str]) -> tuple[list[list[str]], bool]:
-    """The override lists of every job the command would run (one unless ``-m``)."""
+@dataclass(frozen=True)
+class Where:
+    """Where Hydra finds the configs: ``--config-path``, ``--config-name`` and ``--config-dir``."""
+
+    config_dir: str = str(CONFIG_DIR)
+    config_name: str = "config"
+    extra_dir: str | None = None
+
+    def compose(self, overrides: list[str], *, hydra: bool = False) -> DictConfig:
+        """:func:`sim.experiment.compose` from here."""
+        return compose(
+            overrides,
+            self.config_dir,
+            config_name=self.config_name,
+            extra_dir=self.extra_dir,
+            return_hydra_config=hydra,
+        )
+
+
+def parse_command_line(args: list[str]) -> argparse.Namespace:
+    """Hydra's own command-line parser, with one-line errors.
+
+    Raises:
+        ConfigError: a flag Hydra does not know, or one we refuse.
+    """
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+
+    def error(message: str) -> NoReturn:
+        raise ConfigError(f"command line: {message} (see python -m sim --help)")
+
+    parser.error = error  # type: ignore[method-assign]
+    ns = parser.parse_args(args)
+    if ns.experimental_rerun is not None:
+        raise ConfigError(
+            "--experimental-rerun: not supported (it loads a pickled config, which can run code)"
+        )
+    return ns
+
+
+def _where(ns: argparse.Namespace) -> Where:
+    """The config folders and primary config of a command line (as Hydra resolves them)."""
+    config_dir = str(CONFIG_DIR)
+    if ns.config_path is not None:
+        if ns.config_path.startswith("pkg://"):
+            raise ConfigError(
+                f"--config-path: got {ns.config_path!r}; allowed: a folder (pkg:// imports code)"
+            )
+        path = Path(ns.config_path)
+        config_dir = str(path if path.is_absolute() else (Path(__file__).parent / path).resolve())
+        if not Path(config_dir).is_dir():
+            raise ConfigError(f"--config-path: {config_dir} is not a folder")
+    extra = None
+    if ns.config_dir is not None:
+        extra = str(Path(ns.config_dir).resolve())
+        if not Path(extra).is_dir():
+            raise ConfigError(f"--config-dir: {extra} is not a folder")
+    return Where(config_dir, ns.config_name or "config", extra)
+
+
+def _job_overrides(overrides: list[str], multirun: bool, where: Where) -> list[list[str]]:
+    """The override lists of every job the command would run (one unless ``-m``), as Hydra makes them.
+
+    Hydra's own settings (``hydra.*``, ``hydra/...``) are added to every job: each job's config is
+    checked with them, and they say where its results go.
+    """
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    multirun = any(a in ("-m", "--multirun") for a in args)
-    overrides = [a for a in args if not a.startswith("-")]
-    # Hydra's own settings are not ours to check, except the search path (config groups it adds).
-    ours = [
-        o for o in overrides if not o.lstrip("+~").startswith("hydra") or o.startswith("hydra.searchpath=")
-    ]
+    parser = OverridesParser.create()
+    parsed = parser.parse_overrides(overrides)
+    hydra_args = [o.input_line for o in parsed if o.is_hydra_override()]
+    task = [o.input_line for o in parsed if not o.is_hydra_override()]
     if not multirun:
-        return [ours], False
-    parsed = OverridesParser.create().parse_overrides(ours)
-    return BasicSweeper.split_arguments(parsed, max_batch_size=None)[0], True
+        return [overrides]
+    base = [o.input_line for o in parsed if not o.is_sweep_override()]
+    params = OmegaConf.select(where.compose(base, hydra=True), "hydra.sweeper.params") or {}
+    swept = parser.parse_overrides([f"{k}={v}" for k, v in params.items()] + task)
+    return [[*job, *hydra_args] for job in BasicSweeper.split_arguments(swept, max_batch_size=None)[0]]
+
+
+def _job_folder(cfg: DictConfig, num: int, sweep_dir: Path | None) -> tuple[Path, str]:
+    """The results folder of job ``num`` and its key: ``run.dir``, or ``sweep_dir`` / ``sweep.subdir``."""
+    if sweep_dir is None:
+        return Path(str(OmegaConf.select(cfg, "hydra.run.dir"))), "hydra.run.dir"
+    with open_dict(cfg):
+        cfg.hydra.job.num = num
+        cfg.hydra.job.id = str(num)
+    return sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir")), "hydra.sweep.dir"
+
+
+def _checked(overrides: list[str], what: Callable[[], Any]) -> Any:
+    try:
+        return what()
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise ConfigError(one_line_error(exc, list(overrides))) from exc
 
 
 def prepare_overrides(overrides: list[str]) -> Experiment:
@@ -101,31 +189,53 @@ def prepare_overrides(overrides: list[str]) -> Experiment:
     Raises:
         ConfigError: with the one-line message to show.
     """
-    try:
-        return prepare(compose(list(overrides)))
-    except Exception as exc:
-        raise ConfigError(one_line_error(exc, list(overrides))) from exc
+    return _checked(list(overrides), lambda: prepare(compose(list(overrides))))
 
 
 def preflight(args: list[str]) -> None:
-    """Compose and validate every job's config before Hydra starts.
+    """Check the command line and every job's config and results folder before Hydra starts.
+
+    Whatever can be checked before the first run is: Hydra's flags, every job's composed config (no code
+    from configs, values in range, theatre references, questions' outcomes and operators,
+    ``analysis.target``, the executor), and every job's results folder (writable, and holding nothing
+    or this same experiment). ``--help``, ``--cfg``, ``--info`` and the like get the no-code check only.
 
     Raises:
         ConfigError: with the one-line message to show.
     """
-    try:
-        jobs, _ = _job_overrides(args)
-    except Exception as exc:
-        raise ConfigError(one_line_error(exc, [a for a in args if not a.startswith("-")])) from exc
-    for overrides in jobs:
-        exp = prepare_overrides(overrides)
-    run_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")), None)
-    if run_dir and len(jobs) == 1:
-        _check_folder(Path(run_dir), exp)
-    sweep_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.sweep.dir=")), None)
-    multirun = any(a in ("-m", "--multirun") for a in args)
-    target = (sweep_dir or "multirun") if multirun else (run_dir or "outputs")
-    _check_writable(Path(target), "hydra.sweep.dir" if multirun else "hydra.run.dir")
+    from sim.runner import check_before_run
+
+    ns = parse_command_line(args)  # --version prints and exits here
+    where = _where(ns)
+    overrides = list(ns.overrides)
+    if ns.help or ns.hydra_help or ns.cfg or ns.info or ns.shell_completion:
+        _checked(overrides, lambda: where.compose(overrides))
+        return
+    jobs = _checked(overrides, lambda: _job_overrides(overrides, ns.multirun, where))
+    sweep_dir = None
+    if ns.multirun:  # the sweep's own config (Hydra starts it before the jobs, and resolves sweep.dir once)
+        base = [o for o in overrides if not _is_sweep(o)]
+        sweep = _checked(base, lambda: where.compose(base, hydra=True))
+        sweep_dir = Path(str(_checked(base, lambda: OmegaConf.select(sweep, "hydra.sweep.dir"))))
+    folders: dict[Path, int] = {}
+    for num, job in enumerate(jobs):
+        cfg = _checked(job, lambda job=job: where.compose(job, hydra=True))
+        exp = _checked(job, lambda cfg=cfg: prepare(cfg))
+        _checked(job, lambda exp=exp: check_before_run(exp))
+        folder, key = _checked(job, lambda cfg=cfg, num=num: _job_folder(cfg, num, sweep_dir))
+        if folder in folders:
+            raise ConfigError(
+                f"hydra.sweep.subdir: jobs {folders[folder]} and {num} would write the same folder {folder}"
+            )
+        folders[folder] = num
+        _check_writable(folder, key)
+        _check_folder(folder, exp, key)
+
+
+def _is_sweep(override: str) -> bool:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return OverridesParser.create().parse_overrides([override])[0].is_sweep_override()
 
 
 def _check_writable(folder: Path, key: str) -> None:
@@ -149,24 +259,27 @@ def _check_writable(folder: Path, key: str) -> None:
         raise ConfigError(f"{key}: cannot write to {probe_in}: {StorageError.reason(exc)}") from None
 
 
-def _check_folder(folder: Path, exp: Experiment) -> None:
-    """Refuse, before Hydra writes into it, a folder that holds a different experiment."""
-    import json
+def _check_folder(folder: Path, exp: Experiment, key: str = "hydra.run.dir") -> None:
+    """Refuse, before Hydra writes into it, a folder this experiment may not write (one line naming ``key``).
 
-    from sim.store import EXPERIMENT_FILE
+    See :func:`sim.store.check_folder`: the folder must hold this experiment or nothing of any experiment,
+    and no other process may be writing it.
+    """
+    from sim.store import FolderError, check_folder
 
-    meta = folder / EXPERIMENT_FILE
-    if meta.is_file() and json.loads(meta.read_text()).get("fingerprint") != exp.fingerprint():
-        raise ConfigError(
-            f"hydra.run.dir: {folder} holds a different experiment (config changed); "
-            "use a new folder, or the original overrides to resume it"
-        )
+    try:
+        check_folder(folder, exp.fingerprint(), resume=exp.config.mc.resume)
+    except FolderError as exc:
+        raise type(exc)(f"{key}: {exc}") from None
 
 
 def execute(
     exp: Experiment, outdir: Path, cfg: DictConfig | None = None, overrides: list[str] | None = None
 ) -> dict[str, Any]:
     """Run an experiment into its results folder (resuming one left unfinished); print the summary.
+
+    The folder is checked before anything in it is written, moved or deleted, and held (one writer at a
+    time) until the summary and report are written: see :func:`sim.store.open_folder`.
 
     Args:
         exp: the prepared experiment.
@@ -178,6 +291,8 @@ def execute(
         The summary (as written to ``summary.json``).
 
     Raises:
+        sim.store.FolderError: the folder holds another experiment, results without an experiment record,
+            or another process is writing it; nothing in it was changed.
         sim.results.StorageError: the folder cannot be written (read-only, disk full); the chunks saved
             before stay, and no ``summary.json`` is written, so the folder does not look finished.
     """
@@ -192,36 +307,41 @@ def execute(
 def _execute(
     exp: Experiment, outdir: Path, cfg: DictConfig | None, overrides: list[str] | None
 ) -> dict[str, Any]:
-    import shutil
-
-    from sim.results import SUMMARY_FILE, atomic_write, write_json
+    from sim.results import SUMMARY_FILE, atomic_write
     from sim.runner import run_to_folder
-    from sim.store import EXPERIMENT_FILE, PARTS
+    from sim.store import EXPERIMENT_FILE, PARTS, open_folder
+
+    c = exp.config
+    fp = exp.fingerprint()
+    with open_folder(outdir, fp, resume=c.mc.resume):  # checked before anything is written; one writer
+        fresh = not c.mc.resume or not (outdir / EXPERIMENT_FILE).exists()
+        record = outdir / ".hydra"  # Hydra's own saving is off (hydra.output_subdir: null): errors are ours
+        if cfg is not None and (fresh or not (record / "config.yaml").exists()):
+            atomic_write(record / "config.yaml", lambda p: OmegaConf.save(cfg, p))
+        if overrides is not None:
+            atomic_write(
+                record / "overrides.yaml", lambda p: OmegaConf.save(OmegaConf.create(list(overrides)), p)
+            )
+        (outdir / SUMMARY_FILE).unlink(missing_ok=True)  # an unfinished folder never carries a summary
+        try:
+            runs = run_to_folder(exp, outdir, fp, resume=c.mc.resume)
+        except KeyboardInterrupt:
+            parts = len(list((outdir / PARTS).glob("runs-*.parquet")))
+            print(
+                f"\ninterrupted: {parts} finished chunks saved in {outdir}; to resume, run the same command "
+                f"with hydra.run.dir={outdir}",
+                file=sys.stderr,
+            )
+            raise SystemExit(130) from None
+        return _finish(exp, outdir, runs)
+
+
+def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
+    """Write and print the summary (and the report) of the finished runs."""
+    from sim.results import SUMMARY_FILE, write_json
     from sim.summary import format_summary, summarise
 
-    outdir.mkdir(parents=True, exist_ok=True)
-    record = outdir / ".hydra"  # Hydra's own saving is off (hydra.output_subdir: null): errors are ours
-    if cfg is not None and not (record / "config.yaml").exists():
-        atomic_write(record / "config.yaml", lambda p: OmegaConf.save(cfg, p))
-    if overrides is not None:
-        atomic_write(
-            record / "overrides.yaml", lambda p: OmegaConf.save(OmegaConf.create(list(overrides)), p)
-        )
-    (outdir / SUMMARY_FILE).unlink(missing_ok=True)  # an unfinished folder never carries a summary
     c = exp.config
-    if not c.mc.resume:
-        shutil.rmtree(outdir / PARTS, ignore_errors=True)
-        (outdir / EXPERIMENT_FILE).unlink(missing_ok=True)
-    try:
-        runs = run_to_folder(exp, outdir, exp.fingerprint())
-    except KeyboardInterrupt:
-        parts = len(list((outdir / PARTS).glob("runs-*.parquet")))
-        print(
-            f"\ninterrupted: {parts} finished chunks saved in {outdir}; to resume, run the same command "
-            f"with hydra.run.dir={outdir}",
-            file=sys.stderr,
-        )
-        raise SystemExit(130) from None
     questions = {k: vars(v) for k, v in c.questions.items()}
     experiment = {
         "scenario": exp.scenario,
@@ -264,38 +384,38 @@ def _hydra_main(cfg: DictConfig) -> None:
     for noisy in ("MESA", "matplotlib"):  # Mesa logs every step at INFO under Hydra's logging set-up
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    exp = prepare(cfg)
     hc = HydraConfig.get()
-    outdir = Path(hc.runtime.output_dir)
     try:
-        summary = execute(exp, outdir, cfg, list(hc.overrides.task))
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        _EXIT_CODE = 2
-        return
-    except StorageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        _EXIT_CODE = 3
+        exp = prepare(cfg)
+        summary = execute(exp, Path(hc.runtime.output_dir), cfg, list(hc.overrides.task))
+    except Exception as exc:  # one line and an exit code; Ctrl-C and SIGTERM stop a sweep (not caught)
+        if debugging():
+            raise
+        _EXIT_CODE = max(_EXIT_CODE, report_error(exc))
         return
     if summary["experiment"]["failed"]:
-        _EXIT_CODE = 1
+        _EXIT_CODE = max(_EXIT_CODE, EXIT_RUNS_FAILED)
 
 
 def main() -> None:
     """Entry point of ``python -m sim`` (and the ``sim`` command)."""
     os.environ.setdefault("MPLBACKEND", "Agg")  # the report writes files; never open windows
-    register_configs()
-    args = sys.argv[1:]
-    if not any(a.split("=")[0] in _PASS_THROUGH for a in args):
-        try:
-            preflight(args)
-        except ConfigError as exc:
-            if os.environ.get("HYDRA_FULL_ERROR") == "1":
-                raise
-            print(f"error: {exc}", file=sys.stderr)
-            sys.exit(2)
-    _hydra_main()
-    if _EXIT_CODE == 1:
+    args = [a for a in sys.argv[1:] if a != DEBUG_FLAG]
+    if debugging(sys.argv[1:]):
+        os.environ["HYDRA_FULL_ERROR"] = "1"
+    sys.argv = [sys.argv[0], *args]  # Hydra reads sys.argv
+    install_signal_handlers()
+    try:
+        register_configs()
+        preflight(args)
+        _hydra_main()
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        if debugging():
+            raise
+        sys.exit(report_error(exc))
+    if _EXIT_CODE == EXIT_RUNS_FAILED:
         print(
             "error: some runs failed; see the 'status' and 'error' columns of runs.parquet", file=sys.stderr
         )

@@ -79,6 +79,30 @@ def positive(default: float):
     return _num(default, 0.0, lo_open=True)
 
 
+#: Upper bounds that keep every allowed value meaningful and every run finite (tests run each field at
+#: both ends of its range): distances, day counts, and the weights and biases of logistic decisions.
+KM_MAX = 10_000.0
+DAYS_MAX = 3650
+WEIGHT_MAX = 100.0
+BIAS_MAX = 50.0
+MAX_RUNS = 1_000_000  # mc.runs; an experiment of more runs (x replications, designs) is refused
+
+
+def days(default: int, lo: int = 0):
+    """A number of days, up to :data:`DAYS_MAX` (ten years)."""
+    return _num(default, lo, DAYS_MAX)
+
+
+def weight(default: float):
+    """A weight of a logistic decision, in [0, :data:`WEIGHT_MAX`]."""
+    return _num(default, 0.0, WEIGHT_MAX)
+
+
+def bias(default: float):
+    """The bias (log-odds) of a logistic decision, in [-:data:`BIAS_MAX`, :data:`BIAS_MAX`]."""
+    return _num(default, -BIAS_MAX, BIAS_MAX)
+
+
 def choice(default: str, options: tuple[str, ...]):
     """A string from a fixed set."""
     return field(default=default, metadata={"choices": options})
@@ -241,16 +265,17 @@ class CombatConfig:
     # Per-capita daily casualty rate of effective ground forces under aimed fire. ASSUMPTION, calibrated
     # so a full assault by ~10,000 costs the defender ~30 casualties a day (order of the seed's "at least
     # 19" killed near Sirte on one day, counting air strikes).
-    kill_rate: float = positive(0.003)
-    defender_bonus: float = _num(1.5, 1.0)  # ASSUMPTION: prepared positions multiply defenders' fire
+    kill_rate: float = _num(0.003, 0.0, 1.0, lo_open=True)
+    defender_bonus: float = _num(1.5, 1.0, 10.0)  # ASSUMPTION: prepared positions multiply defenders' fire
     # An attack goes in when the commander's estimate of attacker power / defender power (log-normal
     # noise of s.d. estimate_noise) reaches assault_ratio. ASSUMPTION, calibrated so that the GNA's
     # push stalls before Sirte in most baseline runs (as it did in June 2020) yet can still succeed
     # (about 1 run in 10 takes Sirte, in the first month, before LNA reserves arrive).
-    assault_ratio: float = positive(1.1)
-    estimate_noise: float = nonneg(0.4)
+    assault_ratio: float = _num(1.1, 0.0, 100.0, lo_open=True)
+    estimate_noise: float = _num(0.4, 0.0, 5.0)
     skirmish_intensity: float = prob(0.1)  # share of full intensity while forces hold in contact
-    engagement_km: float = positive(20.0)  # attackers halt this far short of an enemy-held place
+    # attackers halt this far short of an enemy-held place
+    engagement_km: float = _num(20.0, 0.0, KM_MAX, lo_open=True)
     # Share of casualties that are deaths. ASSUMPTION (a ~1:2-1:3 killed:wounded ratio), no source in
     # the reference files.
     killed_share: float = prob(0.3)
@@ -265,7 +290,7 @@ class MovementConfig:
 
     # ASSUMPTION: motorised militia columns. The seed's chronology (Tarhuna entered on Friday, the
     # outskirts of Sirte reached by Saturday evening) shows advances of well over 100 km a day.
-    speed_km_per_day: float = positive(80.0)
+    speed_km_per_day: float = _num(80.0, 0.0, 2000.0, lo_open=True)
 
 
 @dataclass
@@ -275,8 +300,8 @@ class AirConfig:
     enabled: bool = True
     # Casualties per sortie. ASSUMPTION, calibrated so one day of strikes near Sirte kills ~10-20
     # (seed: "air strikes from warplanes and other drones ... the deaths of at least 19 people").
-    kills_per_sortie_drone: float = nonneg(2.0)
-    kills_per_sortie_jet: float = nonneg(3.0)
+    kills_per_sortie_drone: float = _num(2.0, 0.0, 1000.0)
+    kills_per_sortie_jet: float = _num(3.0, 0.0, 1000.0)
     # Probability a sortie is lost, per unit of enemy air-defence strength over the target. ASSUMPTION,
     # set so TB2s over Sirte (Pantsir cover 0.3, ~12 sorties a day in an assault) lose about 1-2 a week:
     # 2 TB2 were lost in the 6-11 June 2020 offensive (forces.md section 5). No GNA air defence covers
@@ -288,8 +313,10 @@ class AirConfig:
 class SupplyConfig:
     """Supply along roads through held places, from the faction's supply bases."""
 
-    range_km: float = positive(350.0)  # full supply within this road distance of a base (ASSUMPTION)
-    decay_km: float = positive(400.0)  # supply falls linearly to `floor` over this further distance
+    # full supply within this road distance of a base (ASSUMPTION)
+    range_km: float = _num(350.0, 0.0, KM_MAX, lo_open=True)
+    # supply falls linearly to `floor` over this further distance
+    decay_km: float = _num(400.0, 0.0, KM_MAX, lo_open=True)
     floor: float = prob(0.3)
     cut_decay_per_day: float = prob(0.1)  # daily loss of supply when no road links a unit to a base
 
@@ -298,7 +325,7 @@ class SupplyConfig:
 class MoraleConfig:
     """Unit morale: falls with losses, recovers out of combat; broken units retreat."""
 
-    loss_sensitivity: float = nonneg(6.0)  # morale lost per unit of daily fractional losses
+    loss_sensitivity: float = _num(6.0, 0.0, 1000.0)  # morale lost per unit of daily fractional losses
     recovery_per_day: float = prob(0.03)  # toward 1, scaled by supply and faction cohesion
     break_threshold: float = prob(0.2)
     rally_threshold: float = prob(0.45)
@@ -312,7 +339,8 @@ class CohesionConfig:
     """
 
     loss_per_place: float = prob(0.05)
-    loss_per_casualty_share: float = nonneg(2.0)  # per unit of the day's losses / the faction's strength
+    # per unit of the day's losses / the faction's strength
+    loss_per_casualty_share: float = _num(2.0, 0.0, 1000.0)
     recovery_per_day: float = prob(0.002)
 
 
@@ -331,22 +359,22 @@ class OilConfig:
     blockade: bool = True  # LNA blockade in force since 17-18 Jan 2020 (forces.md section 9)
     # Days to ramp a restarted system to capacity. Sharara restarted 11 Oct 2020 and national output
     # reached 1.2 mb/d by 13 Nov 2020 (forces.md section 9): about a month.
-    ramp_days: float = positive(30.0)
+    ramp_days: float = _num(30.0, 0.0, DAYS_MAX, lo_open=True)
     # The blockade decision: daily lifting probability logistic(lift_bias + lift_per_30_days * months
     # + lift_pressure * patron pressure + lift_unrest * eastern active share). ASSUMPTION, calibrated so
     # that in the baseline about half the runs lift it within 6 months: the real blockade (from 17-18
     # Jan 2020) cost $6 bn by June and was lifted 18 Sep 2020 (day 103), weeks after the August
     # protests in the East (forces.md section 9; places.csv, al-Marj and al-Bayda notes).
     lift_enabled: bool = True
-    lift_bias: float = -8.0
-    lift_per_30_days: float = nonneg(0.7)
-    lift_pressure: float = nonneg(3.0)
-    lift_unrest: float = nonneg(15.0)
+    lift_bias: float = bias(-8.0)
+    lift_per_30_days: float = weight(0.7)
+    lift_pressure: float = weight(3.0)
+    lift_unrest: float = weight(15.0)
     # Hardship = hardship_weight x (1 - output / reference output), in [0, 1]. ASSUMPTION: oil is
     # ~95% of state revenue, but salaries were partly paid from reserves, so a total loss of output
     # raises hardship by 0.3 (on Epstein's 0-1 scale).
     hardship_weight: float = prob(0.3)
-    hardship_cohesion: float = nonneg(0.002)  # daily cohesion loss of every faction per unit of hardship
+    hardship_cohesion: float = prob(0.002)  # daily cohesion loss of every faction per unit of hardship
 
 
 @dataclass
@@ -364,20 +392,20 @@ class CeasefireConfig:
 
     enabled: bool = False
     initial_offer: str = choice("LNA", ("LNA", "GNA", "none"))  # the Cairo offer stands on day 0
-    offer_valid_days: int = _num(7, 1)
+    offer_valid_days: int = days(7, 1)
     pretext_prob: float = prob(0.5)  # the hidden type of the LNA's offers, drawn once per run
-    offer_bias: float = -6.0
+    offer_bias: float = bias(-6.0)
     # A pretext-type LNA offers more readily: for it the offer is a cheap tactic (the seed's Cairo offer
     # came the day its forces collapsed). ASSUMPTION.
-    w_pretext_offer: float = nonneg(2.0)
-    accept_bias: float = -4.0
-    w_weariness: float = nonneg(15.0)
-    w_stalemate: float = nonneg(0.8)
-    w_momentum: float = nonneg(3.0)
-    w_pressure: float = nonneg(3.0)
-    w_distrust: float = nonneg(3.0)
-    momentum_window: int = _num(14, 1)
-    stall_km: float = nonneg(5.0)  # the front "has not moved" while it stays within this distance
+    w_pretext_offer: float = weight(2.0)
+    accept_bias: float = bias(-4.0)
+    w_weariness: float = weight(15.0)
+    w_stalemate: float = weight(0.8)
+    w_momentum: float = weight(3.0)
+    w_pressure: float = weight(3.0)
+    w_distrust: float = weight(3.0)
+    momentum_window: int = days(14, 1)
+    stall_km: float = _num(5.0, 0.0, KM_MAX)  # the front "has not moved" while it stays within this distance
     prior_sincere: float = prob(0.5)  # the GNA's belief that an LNA offer is sincere, before evidence
     # Daily chance the GNA observes suspicious LNA activity (arms flights, Egyptian deployments)
     # under each type; the GNA updates its belief by Bayes' rule. ASSUMPTION.
@@ -389,13 +417,13 @@ class CeasefireConfig:
     # Pretext: the LNA regroups (morale recovery and its patrons' reinforcements x regroup_factor)
     # for lull_days_min to lull_days_max days, then Egyptian air strikes come and the LNA resumes
     # fighting ("during the next week").
-    lull_days_min: int = _num(3, 1)
-    lull_days_max: int = _num(10, 1)
-    regroup_factor: float = _num(3.0, 1.0)
+    lull_days_min: int = days(3, 1)
+    lull_days_max: int = days(10, 1)
+    regroup_factor: float = _num(3.0, 1.0, 100.0)
     strike_patron: str = "egypt"
     incident_hazard: float = prob(0.004)  # daily chance a ceasefire without a pretext lull breaks down
     pressure: float = prob(0.5)  # patron pressure to de-escalate while a ceasefire holds (ASSUMPTION)
-    cooldown_days: int = _num(30, 0)  # no new offer for this long after a ceasefire breaks
+    cooldown_days: int = days(30, 0)  # no new offer for this long after a ceasefire breaks
 
 
 @dataclass
@@ -410,7 +438,7 @@ class RedLineConfig:
     enabled: bool = False
     patron: str = "egypt"
     places: list[str] = field(default_factory=lambda: ["sirte", "jufra"])
-    declared_day: int = _num(13, 0)
+    declared_day: int = days(13, 0)
     intervene_prob_per_day: float = prob(0.15)  # ASSUMPTION: a decision within about a week
 
 
@@ -432,15 +460,15 @@ class BargainingConfig:
     initial_escalation: list[float] = field(default_factory=lambda: [0.6, 0.5])  # ASSUMPTION
     escalation_rate: float = prob(0.05)
     deescalation_rate: float = prob(0.01)
-    deal_bias: float = -7.0
-    w_stalemate: float = nonneg(1.0)
-    w_cost: float = nonneg(1.0)
-    w_clash_risk: float = nonneg(3.0)
-    stall_km: float = nonneg(5.0)
+    deal_bias: float = bias(-7.0)
+    w_stalemate: float = weight(1.0)
+    w_cost: float = weight(1.0)
+    w_clash_risk: float = weight(3.0)
+    stall_km: float = _num(5.0, 0.0, KM_MAX)
     clash_hazard: float = prob(0.01)
     # Under a deal: the clients' attack units hold where they are, assaults need restraint x the
     # usual force ratio, and the two patrons' sorties and reinforcements fall by reinforcement_cut.
-    restraint: float = _num(3.0, 1.0)
+    restraint: float = _num(3.0, 1.0, 100.0)
     reinforcement_cut: float = prob(0.8)
     deal_pressure: float = prob(1.0)  # patron pressure on both clients while a deal holds
     break_hazard: float = prob(0.003)  # daily chance the deal breaks down
@@ -460,11 +488,13 @@ class UnrestConfig:
     enabled: bool = False
     cities: list[str] = field(default_factory=lambda: ["benghazi", "bayda", "marj", "tobruk", "derna"])
     grid_size: int = _num(20, 5, 200)  # each city is a grid_size x grid_size torus (a scaled sample)
-    warmup_steps: int = _num(30, 0)  # grid steps at the day-0 drivers before day 0, so runs start settled
+    # grid steps at the day-0 drivers before day 0, so runs start settled
+    warmup_steps: int = _num(30, 0, 1000)
     citizen_density: float = prob(0.7)  # Epstein Table 2
     cop_density: float = prob(0.074)  # Epstein runs 3-5
-    vision: float = positive(3.5)  # Epstein's 7 on a 40 x 40 grid, scaled to the smaller grid
-    max_jail_term: int = _num(30, 1)  # Epstein run 2
+    # Epstein's 7 on a 40 x 40 grid, scaled to the smaller grid
+    vision: float = _num(3.5, 0.0, 20.0, lo_open=True)
+    max_jail_term: int = _num(30, 1, 10_000)  # Epstein run 2
     # ASSUMPTION: base - exclusion_penalty = 0.9, Epstein's legitimacy for a quiet society at these cop
     # densities (Table 2, runs 3-4), before the defeats of June 2020.
     legitimacy_base: float = prob(0.95)
@@ -478,14 +508,14 @@ class UnrestConfig:
     # detach divert_strength personnel from its strongest unit outside the East (not attacking) and
     # march them home; then the city's count restarts. ASSUMPTION: a battalion-size detachment.
     divert_threshold: float = prob(0.04)
-    divert_days: int = _num(7, 1)
-    divert_strength: float = nonneg(1000.0)
+    divert_days: int = days(7, 1)
+    divert_strength: float = _num(1000.0, 0.0, 1_000_000.0)
     # The eastern government falls when the population-weighted active share, averaged over
     # govt_fall_days, exceeds govt_fall_threshold (the al-Thinni cabinet resigned on 13 Sep 2020 after
     # weeks of protests; places.csv, al-Bayda note). ASSUMPTION for both values.
     govt_fall_threshold: float = prob(0.04)
-    govt_fall_days: int = _num(21, 1)
-    cohesion_weight: float = nonneg(0.01)  # daily LNA cohesion loss per unit of active share
+    govt_fall_days: int = days(21, 1)
+    cohesion_weight: float = prob(0.01)  # daily LNA cohesion loss per unit of active share
     govt_fall_cohesion: float = prob(0.1)  # one-off LNA cohesion loss when the government falls
 
 
@@ -524,10 +554,10 @@ class MCConfig:
 
     # Design points (monte_carlo, lhs), base samples N (sobol: N x (d + 2) points) or trajectories
     # (morris: N x (d + 1) points) over the uncertain parameters; without any, simply the runs.
-    runs: int = _num(500, 1)
-    replications: int = _num(1, 1)  # seeds per design point
+    runs: int = _num(500, 1, MAX_RUNS)
+    replications: int = _num(1, 1, 10_000)  # seeds per design point
     design: str = choice("monte_carlo", ("monte_carlo", "lhs", "sobol", "morris"))
-    seed: int = _num(20200607, 0)
+    seed: int = _num(20200607, 0, 2**63 - 1)
     progress: bool = True  # a progress bar when stderr is a terminal
     resume: bool = True  # rerunning into a folder that holds part of this experiment runs only the rest
 
@@ -608,7 +638,7 @@ class CalibratedConfig:
 class Config:
     """The whole composed configuration of an experiment."""
 
-    horizon_days: int = _num(180, 1, 3650)
+    horizon_days: int = _num(180, 1, DAYS_MAX)
     theatre: TheatreConfig = MISSING
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
@@ -634,7 +664,7 @@ def register_configs() -> None:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
 
 
 def _check_field(key: str, value: Any, meta: Any) -> None:

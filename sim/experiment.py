@@ -7,11 +7,12 @@ an experiment is set up the same way everywhere.
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import BooleanNode, DictConfig, OmegaConf
+from omegaconf import BooleanNode, DictConfig, ListConfig, OmegaConf, open_dict
 
 from sim.config import Config, ConfigError, register_configs, validate
 from sim.theatre import Theatre, build_theatre
@@ -63,52 +64,146 @@ class Experiment:
         return {k for k, v in vars(self.config.mechanisms).items() if getattr(v, "enabled", True)}
 
 
-def compose(overrides: list[str] | None = None, config_dir: str | Path | None = None) -> DictConfig:
+def compose(
+    overrides: list[str] | None = None,
+    config_dir: str | Path | None = None,
+    *,
+    config_name: str = "config",
+    extra_dir: str | Path | None = None,
+    return_hydra_config: bool = False,
+) -> DictConfig:
     """Compose the experiment config with Hydra's compose API, as ``python -m sim`` would.
+
+    Whatever composed it (group files, overrides), the config may not name code to run
+    (:mod:`sim.safety`): Hydra settings beyond the results folders, search path and plugin choice, or a
+    factory key (``_target_`` outside ``sim.``, ``()``), are refused.
 
     Args:
         overrides: Hydra overrides, e.g. ``["scenario=baseline", "mc.runs=50"]``.
-        config_dir: folder holding ``config.yaml`` (default: the repository's ``configs/``).
+        config_dir: folder holding the primary config (default: the repository's ``configs/``).
+        config_name: the primary config's name (``--config-name``).
+        extra_dir: a config folder searched first (``--config-dir``).
+        return_hydra_config: keep the ``hydra`` node (the results folders).
 
     Returns:
-        The composed config (without the ``hydra`` node).
-    """
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+        The composed config (without the ``hydra`` node unless asked for).
 
-    for o in overrides or []:
+    Raises:
+        sim.config.ConfigError: a config that names code to run (one line naming the key).
+    """
+    from sim.safety import check_target_override
+
+    overrides = list(overrides or [])
+    for o in overrides:
         key, _, value = o.partition("=")
-        if TARGET in key.lstrip("+~").split("."):
-            _check_target(key.lstrip("+~"), value)
+        check_target_override(key.lstrip("+~"), value)
     register_configs()
     root = str(config_dir or CONFIG_DIR)
+    extra = str(Path(extra_dir).resolve()) if extra_dir else None
+    split = _split_overrides(overrides, _groups(root) | (_groups(extra) if extra else set()))
+    if split is None or not split[2]:  # unparsable (Hydra reports it), or deletions, sweeps, Hydra settings
+        cfg = _hydra_composed(root, config_name, extra, overrides)
+        _check_safe(cfg, overrides if split is not None else None)
+        if split is not None:
+            _check_switches(cfg, split[1])
+    else:
+        groups, values, _ = split
+        key = (root, config_name, extra, tuple(groups))
+        if key not in _COMPOSED:
+            base = _hydra_composed(root, config_name, extra, groups)
+            _check_safe(base, groups)
+            while len(_COMPOSED) >= 4:  # a few bases at a time: each holds a whole theatre
+                del _COMPOSED[next(iter(_COMPOSED))]
+            _COMPOSED[key] = base
+        from hydra._internal.config_loader_impl import ConfigLoaderImpl
 
-    def hydra_composed(overrides: list[str]) -> DictConfig:
+        cfg = copy.deepcopy(_COMPOSED[key])
+        _check_switches(cfg, values)
+        ConfigLoaderImpl._apply_overrides_to_config(values, cfg)  # what Hydra does after composing
+    if not return_hydra_config and "hydra" in cfg:
+        with open_dict(cfg):
+            del cfg["hydra"]
+    return cfg
+
+
+def _hydra_composed(root: str, config_name: str, extra: str | None, overrides: list[str]) -> DictConfig:
+    """Hydra's compose (with its ``hydra`` node) from ``root``, ``extra`` searched first."""
+    from hydra import compose as hydra_compose
+    from hydra import version
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.config_search_path import SearchPathQuery
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.initialize import get_gh_backup, restore_gh_from_backup
+
+    backup = get_gh_backup()
+    try:
+        version.setbase("1.3")
         if GlobalHydra.instance().is_initialized():
             GlobalHydra.instance().clear()
-        with initialize_config_dir(config_dir=root, version_base="1.3"):
-            return hydra_compose(config_name="config", overrides=overrides)
-
-    split = _split_overrides(list(overrides or []), _groups(root))
-    if split is None:  # unparsable: Hydra reports it
-        return hydra_composed(list(overrides or []))
-    groups, values, simple = split
-    if not simple:  # deletions, sweeps, packages, Hydra settings: Hydra composes it all
-        cfg = hydra_composed(list(overrides or []))
-        _check_switches(cfg, values)
+        search_path = create_config_search_path(root)
+        if extra:
+            search_path.prepend(
+                provider="command-line", path=f"file://{extra}", anchor=SearchPathQuery(provider="schema")
+            )
+        Hydra.create_main_hydra2(task_name="app", config_search_path=search_path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cfg = hydra_compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+        for w in caught:  # Hydra only warns about a search path folder that is not there
+            text = str(w.message)
+            if "is not available" in text and "path=" in text:
+                where = text.split("path=", 1)[1].removesuffix(" is not available.")
+                raise ConfigError(f"hydra.searchpath: {where} is not available (no such folder)")
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return cfg
-    key = (root, tuple(groups))
-    if key not in _COMPOSED:
-        base = hydra_composed(groups)
-        while len(_COMPOSED) >= 4:  # a few bases at a time: each holds a whole theatre
-            del _COMPOSED[next(iter(_COMPOSED))]
-        _COMPOSED[key] = base
-    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    finally:
+        restore_gh_from_backup(backup)
 
-    cfg = copy.deepcopy(_COMPOSED[key])
-    _check_switches(cfg, values)
-    ConfigLoaderImpl._apply_overrides_to_config(values, cfg)  # what Hydra does after composing
+
+def _check_safe(cfg: DictConfig, overrides: list[str] | None) -> None:
+    """No code from configs (:mod:`sim.safety`): Hydra settings against the project's own, factory keys."""
+    from sim.safety import check_factories, check_hydra
+
+    if "hydra" in cfg:
+        user = OmegaConf.to_container(cfg.hydra, resolve=False)
+        choices = user.get("runtime", {}).get("choices", {})
+        reference = _reference_hydra(choices.get("hydra/launcher"), choices.get("hydra/sweeper"))
+        check_hydra(user, reference, overrides)
+    check_factories(OmegaConf.to_container(_without_hydra(cfg), resolve=False))
+
+
+_REFERENCE: dict[tuple, dict] = {}
+
+
+def _reference_hydra(launcher: str | None, sweeper: str | None) -> dict:
+    """The project's own ``hydra`` node (``configs/config.yaml``) with this launcher and sweeper."""
+    key = (launcher, sweeper)
+    if key not in _REFERENCE:
+        picks = [f"hydra/{g}={c}" for g, c in (("launcher", launcher), ("sweeper", sweeper)) if c]
+        try:
+            cfg = _hydra_composed(str(CONFIG_DIR), "config", None, picks)
+        except Exception as exc:
+            group = "hydra/launcher" if launcher and launcher != "basic" else "hydra/sweeper"
+            raise ConfigError(
+                f"{group}: {launcher if group.endswith('launcher') else sweeper!r} is not an installed "
+                f"plugin ({_first_line(str(exc))})"
+            ) from None
+        _REFERENCE[key] = OmegaConf.to_container(cfg.hydra, resolve=False)
+    return _REFERENCE[key]
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _without_hydra(cfg: DictConfig) -> DictConfig:
+    """The config without its ``hydra`` node (a copy keeping the schema's types)."""
+    if "hydra" not in cfg:
+        return cfg
+    cfg = copy.copy(cfg)
+    with open_dict(cfg):
+        del cfg["hydra"]
     return cfg
 
 
@@ -129,7 +224,8 @@ _COMPOSED: dict[tuple, DictConfig] = {}
 
 def _groups(root: str) -> set[str]:
     """The config groups of a config folder: its sub-folders."""
-    return {p.name for p in Path(root).iterdir() if p.is_dir()}
+    folder = Path(root)
+    return {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
 
 
 def _split_overrides(overrides: list[str], group_names: set[str]) -> tuple[list[str], list[Any], bool] | None:
@@ -157,38 +253,71 @@ def _split_overrides(overrides: list[str], group_names: set[str]) -> tuple[list[
     return groups, values, simple
 
 
-TARGET = "_target_"
+def _check_unknown_keys(node: DictConfig, prefix: str = "") -> None:
+    """Every key of a schema-typed node is one of its fields (``+a.b=1`` adds keys past the schema)."""
+    import dataclasses
 
-
-def _check_target(key: str, value: Any) -> None:
-    """Configs never instantiate objects; a ``_target_`` may only name something in the ``sim`` package."""
-    if not (isinstance(value, str) and value.strip().startswith("sim.")):
-        raise ConfigError(
-            f"{key}: got {value!r}; a config may not name Python objects to create (_target_ outside sim.)"
-        )
-
-
-def _reject_targets(node: Any, prefix: str = "") -> None:
-    """Raise :class:`ConfigError` for the first ``_target_`` outside ``sim.`` in a plain config tree."""
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for k, v in items:
-        key = f"{prefix}.{k}" if isinstance(k, str) else f"{prefix}[{k}]"
-        key = key.lstrip(".")
-        if k == TARGET:
-            _check_target(key, v)
-        _reject_targets(v, key)
+    kind = OmegaConf.get_type(node)
+    if dataclasses.is_dataclass(kind):
+        fields = [f.name for f in dataclasses.fields(kind)]
+        for k in node.keys():
+            if k not in fields and not (not prefix and k == "hydra"):
+                key = f"{prefix}.{k}" if prefix else str(k)
+                raise ConfigError(f"{key}: unknown key; known keys here: {', '.join(fields)}")
+    for k in node.keys():
+        if not prefix and k == "hydra":
+            continue
+        child = node._get_node(k)
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(child, DictConfig):
+            _check_unknown_keys(child, key)
+        elif isinstance(child, ListConfig):
+            for i, item in enumerate(child):
+                if isinstance(item, DictConfig):
+                    _check_unknown_keys(item, f"{key}[{i}]")
 
 
 def to_config(cfg: DictConfig | Config) -> Config:
-    """Typed :class:`Config` from a composed DictConfig (resolving interpolations)."""
+    """Typed :class:`Config` from a composed DictConfig (resolving interpolations).
+
+    Raises:
+        ConfigError: an unknown key, or a factory key (:func:`sim.safety.check_factories`).
+    """
+    from sim.safety import check_factories
+
     if isinstance(cfg, Config):
         return cfg
-    node = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
-    _reject_targets(OmegaConf.to_container(node, resolve=False))
+    node = _without_hydra(cfg)
+    check_factories(OmegaConf.to_container(node, resolve=False))
+    _check_unknown_keys(node)
     obj: Any = OmegaConf.to_object(node)
     if not isinstance(obj, Config):
         raise ConfigError("config: not composed from the base_config schema")
+    _normalise_choices(obj)
     return obj
+
+
+def _normalise_choices(obj: Any) -> None:
+    """Give ``true``/``false`` choices back their option (a question's ``op: true``).
+
+    YAML and Hydra read ``true`` and ``false`` as booleans, which a string field keeps as "True"/"False".
+    """
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            options = f.metadata.get("choices", ())
+            if value in ("True", "False") and value.lower() in options:
+                setattr(obj, f.name, value.lower())
+            else:
+                _normalise_choices(value)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _normalise_choices(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            _normalise_choices(v)
 
 
 def _check_references(config: Config, theatre: Theatre) -> None:
@@ -284,4 +413,23 @@ def prepare(cfg: DictConfig | Config) -> Experiment:
                 f"mc.design: {config.mc.design} splits variance by parameter, but +calibrated "
                 f"({posterior.name}) draws its parameters jointly; allowed: monte_carlo, lhs"
             )
-    return Experiment(config=config, theatre=theatre, uncertain=uncertain, posterior=posterior)
+    exp = Experiment(config=config, theatre=theatre, uncertain=uncertain, posterior=posterior)
+    _check_size(exp)
+    return exp
+
+
+#: Most runs one experiment may hold (its run list is planned in memory): ~0.3 KB each.
+MAX_TOTAL_RUNS = 2_000_000
+
+
+def _check_size(exp: Experiment) -> None:
+    """Refuse an experiment of more than :data:`MAX_TOTAL_RUNS` runs (designs multiply ``mc.runs``)."""
+    mc = exp.config.mc
+    d = len(exp.uncertain) + (1 if exp.posterior is not None else 0)
+    per_run = {"sobol": d + 2, "morris": d + 1}.get(mc.design, 1) if d else 1
+    total = mc.runs * per_run * mc.replications
+    if total > MAX_TOTAL_RUNS:
+        raise ConfigError(
+            f"mc.runs: {mc.runs:,} ({mc.design}, {d} uncertain parameters) x {mc.replications} replications "
+            f"= {total:,} runs; allowed at most {MAX_TOTAL_RUNS:,} per experiment (split it into several)"
+        )

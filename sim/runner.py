@@ -28,6 +28,8 @@ from sim.model import ConflictModel, empty_outcomes, release_mesa_caches
 __all__ = [
     "RunResult",
     "Task",
+    "check_before_run",
+    "outcome_columns",
     "plan",
     "run_chunk",
     "run_experiment",
@@ -103,6 +105,9 @@ def simulate(theatre, params, horizon_days: int, seed: int) -> ConflictModel:
     return model
 
 
+#: Compaction finding damaged parts reruns their runs and tries again, this many times in all.
+COMPACT_ATTEMPTS = 3
+
 #: Test-only fault hook: run ids listed here (comma-separated) raise instead of running.
 FAULT_ENV = "SIM_TEST_FAULT_RUNS"
 #: Test-only fault hook: a worker process (never the main one) running one of these run ids exits at once.
@@ -156,6 +161,50 @@ def _run_task(exp: Experiment, task: Task) -> RunResult:
         where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
         return RunResult(task, "failed", empty_outcomes(), {}, f"{type(exc).__name__}: {exc}{where}")
     return RunResult(task, "ok", model.outcomes(), model.series)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "flag"
+    return "label" if isinstance(value, str) else "number"
+
+
+def outcome_columns(exp: Experiment) -> dict[str, str] | None:
+    """The columns ``runs.parquet`` will have, with their kinds (``number``, ``flag``, ``label``).
+
+    Read off a model built for the experiment at day 0 (so each mechanism's own outcomes are included);
+    None if that model cannot be built (its runs will then fail, and be recorded as failed).
+    """
+    config, theatre = exp.config, exp.theatre
+    try:
+        model = ConflictModel(theatre, config.mechanisms, config.horizon_days, rng=0)
+    except Exception:
+        return None
+    try:
+        outcomes = model.outcomes()
+    finally:
+        release_mesa_caches(model)
+    columns = {c: "number" for c in ("run_id", "seed", "design_point", "replication")}
+    columns |= {c: "label" for c in ("scenario", "status", "error")}
+    if exp.parameter_keys:
+        task = plan(exp)[0]
+        columns |= {k: _kind(v) for k, v in task.values.items()}
+    return columns | {k: _kind(v) for k, v in outcomes.items()}
+
+
+def check_before_run(exp: Experiment) -> None:
+    """What can be checked before the first run: questions' outcomes and operators, ``analysis.target``.
+
+    Raises:
+        sim.config.ConfigError: one line naming the key.
+    """
+    from sim.summary import check_questions
+
+    columns = outcome_columns(exp)
+    if columns is None:
+        return
+    c = exp.config
+    check_questions(c.questions, columns, list(vars(c.mechanisms)), c.analysis.target, exp.mechanisms_on)
 
 
 def run_chunk(exp: Experiment, chunk: list[Task]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -275,44 +324,67 @@ def run_to_folder(
     folder: Path,
     fingerprint: str,
     *,
+    resume: bool = True,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Run the experiment's missing runs into ``folder``, streaming parts; compact at the end.
+
+    The folder is checked and held for the duration (:func:`sim.store.open_folder`); parts that cannot
+    be reused are removed and their runs rerun (see :mod:`sim.store`).
 
     Args:
         exp: the prepared experiment.
         folder: the results folder (an interrupted experiment's folder resumes).
         fingerprint: identifies the experiment (see :func:`sim.store.fingerprint`).
+        resume: false: recompute this experiment from scratch (its saved runs are removed).
         on_chunk: called with (runs saved, runs in total) after each chunk.
 
     Returns:
         The runs frame of the whole experiment (also written to ``runs.parquet``).
 
     Raises:
+        sim.store.FolderError: the folder holds another experiment or is being written by another process;
+            nothing in it was changed.
+        sim.results.StorageError: parts kept turning out damaged while compacting (a failing disk).
         KeyboardInterrupt: after saving every finished chunk, so the folder can be resumed.
     """
     from sim.results import RUNS_FILE, SERIES_FILE
-    from sim.store import ResultStore
+    from sim.store import PartsDamaged, ResultStore, open_folder
 
     tasks = plan(exp)
-    store = ResultStore(folder, fingerprint, len(tasks))
-    finished = folder / RUNS_FILE
-    if finished.exists() and (folder / SERIES_FILE).exists() and not store.done_ids():
-        runs = pd.read_parquet(finished)  # this experiment already finished here: nothing to run
-        if set(runs["run_id"]) >= {t.run_id for t in tasks}:
+    with open_folder(folder, fingerprint, resume=resume):
+        store = ResultStore(folder, fingerprint, len(tasks), resume=resume)
+        runs = store.finished_runs({t.run_id for t in tasks})
+        if runs is not None:  # this experiment already finished here: nothing to run
             runs.attrs.update(elapsed_s=0.0, resumed_from=len(tasks))
             return runs
-    done = store.done_ids()
-    todo = [t for t in tasks if t.run_id not in done]
-    saved = len(tasks) - len(todo)
-    start = time.perf_counter()
-    if todo:
-        for runs, series in _iterate(exp, todo, None, None, None):
-            store.save_chunk(runs, series)
-            saved += len(runs)
-            if on_chunk is not None:
-                on_chunk(saved, len(tasks))
-    runs = store.compact(folder / RUNS_FILE, folder / SERIES_FILE)
+        start = time.perf_counter()
+        resumed_from = len(store.done_ids() & {t.run_id for t in tasks})
+        for _ in range(COMPACT_ATTEMPTS):
+            done = store.done_ids()
+            todo = [t for t in tasks if t.run_id not in done]
+            saved = len(tasks) - len(todo)
+            if todo:
+                for runs, series in _iterate(exp, todo, None, None, None):
+                    store.save_chunk(runs, series)
+                    saved += len(runs)
+                    if on_chunk is not None:
+                        on_chunk(saved, len(tasks))
+            try:
+                runs = store.compact(folder / RUNS_FILE, folder / SERIES_FILE)
+                break
+            except PartsDamaged:  # removed with a note: rerun their runs, compact again
+                continue
+        else:
+            import errno
+
+            from sim.results import StorageError
+
+            raise StorageError(
+                errno.EIO,
+                f"{folder}: parts kept turning out damaged while compacting (a failing disk?); "
+                "the others are kept, so rerun the same command to resume",
+            )
     runs.attrs["elapsed_s"] = time.perf_counter() - start
-    runs.attrs["resumed_from"] = len(tasks) - len(todo)
+    runs.attrs["resumed_from"] = resumed_from
     return runs

@@ -8,7 +8,7 @@ probability and counted separately. Intervals are Wilson score or Jeffreys inter
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ __all__ = [
     "NUMERIC_OUTCOMES",
     "QUANTILES",
     "answer",
+    "check_questions",
     "format_summary",
     "jeffreys_interval",
     "numeric_answer",
@@ -69,6 +70,72 @@ def proportion_interval(
     if method == "jeffreys":
         return jeffreys_interval(k, n, confidence)
     raise ValueError(f"interval: {method!r}; allowed: {', '.join(INTERVALS)}")
+
+
+#: The kind of outcome each question operator reads: numbers (``*_day`` outcomes are numbers, NaN when the
+#: event never happened), flags (true/false) or labels (strings, e.g. the faction holding a place).
+OP_KINDS = {"happened": "number", "true": "flag", "le": "number", "lt": "number", "ge": "number",
+            "gt": "number", "quantiles": "number"}  # fmt: skip
+
+
+def check_questions(
+    questions: Mapping[str, Any],
+    columns: Mapping[str, str],
+    mechanisms: Sequence[str],
+    target: str,
+    mechanisms_on: set[str] | None = None,
+) -> None:
+    """Check questions and the analysis target against the outcome columns an experiment will write.
+
+    Args:
+        questions: question id -> ``QuestionConfig`` (or its fields).
+        columns: runs column -> kind (``number``, ``flag`` or ``label``).
+        mechanisms: the mechanism keys a question may require.
+        target: ``analysis.target``: a question id or a number or flag column.
+        mechanisms_on: the mechanisms switched on: a question that requires none of them is not modelled
+            (its outcome may not exist), so only its ``requires`` is checked.
+
+    Raises:
+        sim.config.ConfigError: one line naming ``questions.<id>.<field>`` (or ``analysis.target``).
+    """
+    from sim.config import ConfigError
+
+    def allowed(kind: str) -> str:
+        names = [c for c, k in columns.items() if k == kind and not c.startswith("holder_")]
+        holders = kind == "label" and any(c.startswith("holder_") for c in columns)
+        return ", ".join(names + (["holder_<place>"] if holders else [])) or "(none)"
+
+    for qid, q in questions.items():
+        get = q.get if isinstance(q, Mapping) else lambda k, q=q: getattr(q, k, None)
+        key, outcome, op = f"questions.{qid}", get("outcome"), get("op")
+        for m in get("requires") or []:
+            if m not in mechanisms:
+                allowed_m = ", ".join(mechanisms)
+                raise ConfigError(f"{key}.requires: {m!r} is not a mechanism; allowed: {allowed_m}")
+        needs = set(get("requires") or [])
+        if mechanisms_on is not None and needs and not needs & mechanisms_on:
+            continue  # not modelled in this scenario: the summary says so
+        if outcome not in columns:
+            raise ConfigError(
+                f"{key}.outcome: {outcome!r} is not an outcome of this experiment; "
+                f"allowed: {allowed('number')}, {allowed('flag')}"
+            )
+        need = OP_KINDS.get(op)
+        if need is not None and columns[outcome] != need:
+            raise ConfigError(
+                f"{key}.op: {op!r} needs a {need} outcome, but {outcome!r} is a {columns[outcome]}; "
+                f"{need} outcomes: {allowed(need)}"
+            )
+        for m in get("requires") or []:
+            if m not in mechanisms:
+                raise ConfigError(
+                    f"{key}.requires: {m!r} is not a mechanism; allowed: {', '.join(mechanisms)}"
+                )
+    if target not in questions and columns.get(target) not in ("number", "flag"):
+        raise ConfigError(
+            f"analysis.target: {target!r} names no question or outcome; allowed: a question id "
+            f"({', '.join(questions) or 'none'}) or an outcome ({allowed('number')}, {allowed('flag')})"
+        )
 
 
 def answer(runs: pd.DataFrame, question: Mapping[str, Any]) -> pd.Series:

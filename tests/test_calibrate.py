@@ -355,3 +355,25 @@ def test_a_bad_prior_is_refused_before_anything_runs(tmp_path, capsys, overrides
     assert code == 2
     assert err.startswith(message) and err.count("\n") == 1
     assert not folder.exists()
+
+
+def test_a_folder_holding_another_prior_is_refused_before_anything_runs(prior, tmp_path, capsys):
+    import hashlib
+    import shutil
+
+    folder = tmp_path / "prior"
+    shutil.copytree(prior, folder)  # 40 runs of the june2020 prior, finished
+
+    def tree():
+        return {p: hashlib.sha256(p.read_bytes()).digest() for p in folder.rglob("*") if p.is_file()}
+
+    before = tree()
+    args = [str(SEED_OBSERVATIONS), "--name", "x", "--folder", str(folder), "--config-dir", str(tmp_path)]
+    overrides = ["uncertain=june2020", "mc.runs=8", "horizon_days=105", "executor=serial"]
+    for resume in ("true", "false"):
+        code, _, err = command(main, [*args, *overrides, f"mc.resume={resume}"], capsys)
+        assert code == 2
+        assert err.startswith(f"error: --folder: {folder}: holds a different experiment"), err
+        assert err.count("\n") == 1
+    assert tree() == before
+    assert not (tmp_path / "calibrated").exists()

@@ -63,7 +63,7 @@ def test_prepare_gives_typed_config_and_theatre():
             "mechanisms.combat.killed_share=1.5",
             "mechanisms.combat.killed_share: got 1.5; allowed range [0, 1]",
         ),
-        ("mc.runs=0", "mc.runs: got 0; allowed range [1, inf]"),
+        ("mc.runs=0", "mc.runs: got 0; allowed range [1, 1000000]"),
         ("horizon_days=-5", "horizon_days: got -5; allowed range [1, 3650]"),
         ("executor=gpu", "executor: unknown option 'gpu'; allowed: dask, processes, serial"),
         ("executor.kind=gpu", "executor.kind: got 'gpu'; allowed: serial, processes, dask"),

@@ -144,3 +144,78 @@ def test_every_bad_override_is_one_line_naming_the_key_and_writes_nothing(case, 
     assert "Traceback" not in message
     assert key in message or key.split(".")[0] in message.split(":")[0], (override, message)
     assert not folder.exists()
+
+
+# --- bad config files (a scenario file an analyst was sent) ---------------------------------------------
+
+
+def _nest(key: str, value) -> dict:
+    """``a.b.c`` and a value as the nested mapping a YAML file holds."""
+    node = value
+    for part in reversed(key.split(".")):
+        node = {part: node}
+    return node
+
+
+HYDRA_KEYS = ["callbacks.x._target_", "job.env_set.LD_PRELOAD", "job.chdir", "job_logging.root.level",
+              "verbose",
+              "output_subdir", "mode", "help.app_name", "job.env_copy", "launcher._target_",
+              "hydra_logging.formatters.f.()", "runtime.cwd"]  # fmt: skip
+
+
+@st.composite
+def bad_file(draw):
+    """A scenario file with one bad entry: (key the error must name, YAML text)."""
+    import yaml
+
+    kind = draw(st.sampled_from(["value", "hydra", "factory", "duplicate", "syntax", "not a mapping"]))
+    head = "# @package _global_\nscenario:\n  name: fz\n"
+    if kind == "value":
+        key, override = draw(st.one_of(out_of_range(), non_finite(), wrong_type(), unknown_key()))
+        raw = override.split("=", 1)[1]
+        try:
+            value = yaml.safe_load(raw) if raw else None
+        except yaml.YAMLError:
+            value = raw
+        return key, head + yaml.safe_dump(_nest(key, value))
+    if kind == "hydra":
+        key = f"hydra.{draw(st.sampled_from(HYDRA_KEYS))}"
+        return key.rsplit(".", 1)[0] if key.endswith("()") else key, head + yaml.safe_dump(_nest(key, "x"))
+    if kind == "factory":
+        where = draw(
+            st.sampled_from(["mechanisms.combat", "uncertain", "scenario", "questions.q", "analysis"])
+        )
+        factory = draw(st.sampled_from(["_target_", "()"]))
+        key = f"{where}.{factory}"
+        return where, head.replace("scenario:\n  name: fz\n", "") + yaml.safe_dump(_nest(key, "os.system"))
+    if kind == "duplicate":
+        return "duplicate", head + "mc:\n  runs: 3\n  runs: 4\n"
+    if kind == "syntax":
+        return "fz.yaml", head + draw(
+            st.sampled_from(["mc: [1, 2\n", "mc:\n runs: 3\n  seed: 1\n", "a: b: c\n"])
+        )
+    return "", draw(st.sampled_from(["- 1\n- 2\n", "just text\n", "42\n"]))
+
+
+@pytest.mark.slow
+@settings(
+    deadline=None,
+    max_examples=max(10, settings().max_examples // 4),  # each composes the YAML files afresh (~0.5 s)
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=bad_file())
+def test_every_bad_config_file_is_one_line_naming_the_key_and_writes_nothing(case, tmp_path):
+    key, text = case
+    configs = tmp_path / "configs"
+    (configs / "scenario").mkdir(parents=True, exist_ok=True)
+    (configs / "scenario" / "fz.yaml").write_text(text)
+    folder = tmp_path / "results"
+    try:
+        preflight(["scenario=fz", f"hydra.searchpath=[file://{configs}]", f"hydra.run.dir={folder}"])
+    except ConfigError as exc:
+        message = str(exc)
+    else:
+        pytest.fail(f"accepted:\n{text}")
+    assert message and "\n" not in message, (text, message)
+    assert key.split(".")[0] in message, (text, message)
+    assert not folder.exists()

@@ -146,7 +146,7 @@ def test_parse_walks_the_tree_sorted_by_key(config):
         ),
         (
             {"mechanisms": {"combat": {"kill_rate": _u(0, 0.004)}}},  # kill_rate > 0
-            "outside the field's range (0, inf]",
+            "outside the field's range (0, 1]",
         ),
         (
             {"mechanisms": {"combat": {"kill_rate": {"dist": "categorical", "values": ["low", "high"]}}}},

@@ -35,7 +35,19 @@ import math
 from sim.model.mechanism import Mechanism
 from sim.model.oil import logistic
 
-__all__ = ["Ceasefire"]
+__all__ = ["Ceasefire", "bayes"]
+
+
+def bayes(prior: float, likelihood: float, likelihood_else: float) -> float:
+    """Posterior of a hypothesis after evidence with these likelihoods under it and under its negation.
+
+    Evidence that neither hypothesis could produce (both likelihoods 0 at the given prior) leaves the
+    belief where it was.
+    """
+    num = prior * likelihood
+    total = num + (1 - prior) * likelihood_else
+    return num / total if total > 0 else prior
+
 
 BELIEF_FLOOR = 0.01  # the GNA's belief stays in [0.01, 0.99]: evidence can always move it again
 
@@ -131,11 +143,9 @@ class Ceasefire(Mechanism):
         pretext_lull = self.lull_end >= 0  # only the LNA's own offers are exploited
         likely = p.signal_if_pretext if pretext_lull else p.signal_if_sincere
         if m.rng.random() < likely:  # suspicious activity seen: Bayes update toward "pretext"
-            num = self.belief * p.signal_if_sincere
-            self.belief = num / (num + (1 - self.belief) * p.signal_if_pretext)
+            self.belief = bayes(self.belief, p.signal_if_sincere, p.signal_if_pretext)
         else:
-            num = self.belief * (1 - p.signal_if_sincere)
-            self.belief = num / (num + (1 - self.belief) * (1 - p.signal_if_pretext))
+            self.belief = bayes(self.belief, 1 - p.signal_if_sincere, 1 - p.signal_if_pretext)
         self.belief = min(1 - BELIEF_FLOOR, max(BELIEF_FLOOR, self.belief))  # never certain
         gna = m.theatre.front_faction
         lna = next(f for f in self.factions if f != gna)

@@ -294,8 +294,10 @@ class ConflictModel(mesa.Model):
                     u.supply = max(0.0, u.supply - p.cut_decay_per_day)
                 elif d <= p.range_km:
                     u.supply = 1.0
+                elif d - p.range_km >= p.decay_km:
+                    u.supply = p.floor
                 else:
-                    u.supply = max(p.floor, 1.0 - (1.0 - p.floor) * (d - p.range_km) / p.decay_km)
+                    u.supply = 1.0 - (1.0 - p.floor) * (d - p.range_km) / p.decay_km
 
     def _record_front(self, day: int) -> None:
         self.series["front_km"][day] = self.front_km()
