@@ -450,3 +450,22 @@ def test_a_report_of_many_experiments_draws_the_first_eight(experiment, tmp_path
     assert "| question | " + " | ".join(f"scenario {i}" for i in range(8)) + " |\n" in md  # 8 columns
     assert md.count("| scenario 11 |") == 1  # a row of the experiments table (12 rows, below 40)
     assert "Tables: showing 8 of 12 scenarios (the first, in the order given)" in md
+
+
+def test_a_failed_write_is_one_line_and_exit_3(experiment, tmp_path, capsys, monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "scores.json"))
+
+    monkeypatch.setattr(score, "write_json", full)
+    resolved = tmp_path / "r.yaml"
+    resolved.write_text(
+        "resolutions: [{question: gna_takes_sirte, outcome: false, date: 2020-07-01, source: s}]"
+    )
+    code, _, err = command(score.main, [experiment, resolved, "--out", tmp_path / "out"], capsys)
+    assert code == 3
+    assert (
+        err
+        == f"error: {tmp_path / 'out'}: cannot write {tmp_path / 'out' / 'scores.json'}: the disk is full\n"
+    )
