@@ -38,7 +38,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import math
 import sys
@@ -50,8 +49,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.command import ArgumentParser, run_command
 from sim.errors import UserError
-from sim.results import Results, ResultsError, atomic_write, load, write_json
+from sim.inputs import a_date, finite_number, once, output_folder, show, writing
+from sim.limits import clip, listing, print_lines
+from sim.results import Results, atomic_write, load, write_json
 
 __all__ = [
     "MIN_ACCEPTED",
@@ -106,17 +108,8 @@ class Observation:
         return f"{what} {sign} {self.value:g}{tol}"
 
 
-def _date(key: str, x: Any) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(x))
-    except ValueError:
-        raise CalibrationError(f"{key}: got {x!r}; allowed: a date YYYY-MM-DD") from None
-
-
-def _finite(key: str, x: Any) -> float:
-    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
-        raise CalibrationError(f"{key}: got {x!r}; allowed: a finite number")
-    return float(x)
+OBSERVATION_FIELDS = ("id", "text", "source", "date", "since", "op", "value", "tolerance", "outcome",
+                      "variable", "stat")  # fmt: skip
 
 
 def load_observations(
@@ -136,42 +129,37 @@ def load_observations(
         variables: its series variables (None: not checked yet).
 
     Raises:
-        CalibrationError: one line naming ``observations[i].field`` and what is allowed.
+        CalibrationError: one line naming ``FILE: observations[i].field`` and what is allowed; an id
+            given twice is refused too.
     """
     from sim.config import read_entries
 
     entries = read_entries(path, "observations", CalibrationError)
     start = dt.date.fromisoformat(start_date)
-    out, ids = [], set()
-    allowed_fields = {
-        "id",
-        "text",
-        "source",
-        "date",
-        "since",
-        "op",
-        "value",
-        "tolerance",
-        "outcome",
-        "variable",
-        "stat",
-    }
+    out: list[Observation] = []
+    ids: dict[Any, str] = {}
     for i, e in enumerate(entries):
-        key = f"observations[{i}]"
+        entry = f"observations[{i}]"
+        key = f"{path}: {entry}"
         if not isinstance(e, dict):
-            raise CalibrationError(f"{key}: expected a mapping with id, outcome or variable, op, value, date")
-        extra = sorted(set(e) - allowed_fields)
+            raise CalibrationError(
+                f"{key}: got {show(e)}; allowed: a mapping with id, outcome or variable, op, value, date"
+            )
+        extra = [f for f in e if f not in OBSERVATION_FIELDS]
         if extra:
             raise CalibrationError(
-                f"{key}.{extra[0]}: unknown field; allowed: {', '.join(sorted(allowed_fields))}"
+                f"{key}.{clip(extra[0], 40)}: unknown field; allowed: {', '.join(sorted(OBSERVATION_FIELDS))}"
             )
         oid = e.get("id")
-        if not isinstance(oid, str) or not oid or oid in ids:
-            raise CalibrationError(f"{key}.id: got {oid!r}; allowed: a unique non-empty name")
-        ids.add(oid)
+        if not isinstance(oid, str) or not oid.strip():
+            raise CalibrationError(f"{key}.id: got {show(oid)}; allowed: a unique non-empty name")
+        once(ids, oid, f"{key}.id", entry, CalibrationError)
+        for field in ("text", "source", "outcome", "variable", "stat", "op"):
+            if field in e and not isinstance(e[field], str):
+                raise CalibrationError(f"{key}.{field}: got {show(e[field])}; allowed: text")
         if not str(e.get("source") or "").strip():
             raise CalibrationError(f"{key}.source: missing; every observation names where it is recorded")
-        date = _date(f"{key}.date", e.get("date"))
+        date = a_date(e.get("date"), f"{key}.date", CalibrationError)
         day = (date - start).days
         if not 0 <= day <= horizon_days:
             raise CalibrationError(
@@ -179,11 +167,9 @@ def load_observations(
             )
         op = e.get("op")
         if op not in OPS:
-            raise CalibrationError(f"{key}.op: got {op!r}; allowed: {', '.join(OPS)}")
-        value = _finite(f"{key}.value", e.get("value"))
-        tol = _finite(f"{key}.tolerance", e.get("tolerance", 0))
-        if tol < 0:
-            raise CalibrationError(f"{key}.tolerance: got {tol:g}; allowed range [0, inf)")
+            raise CalibrationError(f"{key}.op: got {show(op)}; allowed: {', '.join(OPS)}")
+        value = finite_number(e.get("value"), f"{key}.value", CalibrationError)
+        tol = finite_number(e.get("tolerance", 0), f"{key}.tolerance", CalibrationError, low=0)
         outcome, variable = e.get("outcome"), e.get("variable")
         if (outcome is None) == (variable is None):
             raise CalibrationError(
@@ -192,19 +178,19 @@ def load_observations(
         stat, since_day = e.get("stat", "value"), 0
         if outcome is not None:
             if runs_columns is not None and outcome not in runs_columns:
-                allowed = ", ".join(c for c in runs_columns if not c.startswith("holder_"))
-                raise CalibrationError(f"{key}.outcome: got {outcome!r}; allowed: {allowed}")
+                allowed = listing(c for c in runs_columns if not c.startswith("holder_"))
+                raise CalibrationError(f"{key}.outcome: got {show(outcome)}; allowed: {allowed}")
             if "stat" in e or "since" in e:
                 raise CalibrationError(f"{key}: stat and since apply to a variable, not an outcome")
         else:
             if variables is not None and variable not in variables:
                 raise CalibrationError(
-                    f"{key}.variable: got {variable!r}; allowed: {', '.join(sorted(variables))}"
+                    f"{key}.variable: got {show(variable)}; allowed: {listing(sorted(variables))}"
                 )
             if stat not in STATS:
-                raise CalibrationError(f"{key}.stat: got {stat!r}; allowed: {', '.join(STATS)}")
+                raise CalibrationError(f"{key}.stat: got {show(stat)}; allowed: {', '.join(STATS)}")
             if "since" in e:
-                since_day = (_date(f"{key}.since", e["since"]) - start).days
+                since_day = (a_date(e["since"], f"{key}.since", CalibrationError) - start).days
                 if not 0 <= since_day <= day:
                     raise CalibrationError(
                         f"{key}.since: day {since_day}; allowed: day 0 to the date's day {day}"
@@ -233,13 +219,14 @@ def statistics(observations: Sequence[Observation], runs: pd.DataFrame, series: 
 
     A ``*_day`` outcome that never happened (NaN) is +inf; any other missing value stays NaN.
     """
-    out = pd.DataFrame(index=pd.Index(runs["run_id"].to_numpy(), name="run_id"))
+    index = pd.Index(runs["run_id"].to_numpy(), name="run_id")
+    columns: dict[str, np.ndarray] = {}
     for o in observations:
         if o.outcome is not None:
-            x = pd.to_numeric(runs[o.outcome], errors="coerce").to_numpy(dtype=float)
+            x = pd.to_numeric(runs[o.outcome].map(_number), errors="coerce").to_numpy(dtype=float)
             if o.outcome.endswith("_day"):
                 x = np.where(np.isnan(x), np.inf, x)
-            out[o.id] = x
+            columns[o.id] = x
             continue
         s = series[(series["variable"] == o.variable) & series["day"].between(o.since_day, o.day)]
         if o.stat == "value":
@@ -247,13 +234,20 @@ def statistics(observations: Sequence[Observation], runs: pd.DataFrame, series: 
         else:
             g = s.groupby("run_id")["value"]
             stat = g.max() - g.min() if o.stat == "range" else g.agg(o.stat)
-        out[o.id] = stat.reindex(out.index).to_numpy(dtype=float)
-    return out
+        columns[o.id] = stat.reindex(index).to_numpy(dtype=float)
+    return pd.DataFrame(columns, index=index, columns=[o.id for o in observations])
+
+
+def _number(v: Any) -> Any:
+    """A value of a runs column as a number where it is one (yes/no as 1/0, text as NaN)."""
+    if v is None or isinstance(v, str):
+        return math.nan
+    return float(v) if isinstance(v, bool | np.bool_) else v
 
 
 def distances(observations: Sequence[Observation], stats: pd.DataFrame) -> pd.DataFrame:
     """How far each run misses each observation (0 = satisfied; NaN statistics are infinitely far)."""
-    out = pd.DataFrame(index=stats.index)
+    columns: dict[str, np.ndarray] = {}
     for o in observations:
         x = stats[o.id].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
@@ -263,8 +257,8 @@ def distances(observations: Sequence[Observation], stats: pd.DataFrame) -> pd.Da
                 d = np.maximum(0.0, o.value - x)
             else:
                 d = np.abs(x - o.value)
-        out[o.id] = np.where(np.isnan(d), np.inf, d)
-    return out
+        columns[o.id] = np.where(np.isnan(d), np.inf, d)
+    return pd.DataFrame(columns, index=stats.index, columns=[o.id for o in observations])
 
 
 def _spec(config: Mapping[str, Any], key: str) -> Any:
@@ -461,10 +455,14 @@ def _check_folder(folder: Path, prior: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.calibrate OBSERVATIONS.yaml --name NAME [--results DIR] [overrides...]``."""
+    """``python -m sim.calibrate OBSERVATIONS.yaml --name NAME [--results DIR] [overrides...]``.
+
+    Raises:
+        sim.errors.UserError: bad input (one line; :func:`sim.command.run_command` exits 2).
+    """
     from sim.experiment import CONFIG_DIR
 
-    ap = argparse.ArgumentParser(prog="python -m sim.calibrate", description=__doc__.splitlines()[0])
+    ap = ArgumentParser(prog="python -m sim.calibrate", description=__doc__.splitlines()[0])
     ap.add_argument("observations", help="YAML file of dated observations")
     ap.add_argument("--name", required=True, help="name of the posterior: +calibrated=NAME")
     ap.add_argument("--results", help="a finished prior experiment (default: run one with the overrides)")
@@ -477,83 +475,91 @@ def main(argv: Sequence[str] | None = None) -> int:
         "overrides", nargs="*", help="Hydra overrides of the prior experiment, e.g. uncertain=june2020"
     )
     args = ap.parse_intermixed_args(argv)
+    name = _check_name(args.name)
+    target = (
+        output_folder(Path(args.config_dir) / "calibrated", "--config-dir", CalibrationError) / f"{name}.yaml"
+    )
+    if target.is_dir():
+        raise CalibrationError(f"--name: {target} is a folder; choose another --name")
+    if target.exists() and not args.force:
+        raise CalibrationError(f"{target}: exists; pass --force to replace it, or choose another --name")
+    if not Path(args.observations).is_file():
+        raise CalibrationError(f"{args.observations}: no such file")
+    if args.results:
+        if args.overrides:
+            raise CalibrationError("overrides: not used with --results (the prior experiment is already run)")
+        output_folder(args.results, "--results", CalibrationError)  # the report and figure go there
+        res = load(args.results)
+    else:
+        import sim
+
+        overrides = [*args.overrides, "analysis.report=false"]
+        prior = _prior_experiment(overrides)
+        config = prior.config
+        load_observations(args.observations, config.theatre.start_date, config.horizon_days, None, None)
+        folder = output_folder(
+            args.folder or Path("outputs") / "calibrate" / name, "--folder", CalibrationError
+        )
+        _check_folder(folder, prior)
+        print(f"prior experiment: {folder}", file=sys.stderr)
+        try:
+            res = sim.run(overrides, folder, quiet=True)
+        except SystemExit as stop:  # interrupted: the finished chunks are saved in the folder
+            print(f"to resume, rerun this command (the prior runs resume in {folder})", file=sys.stderr)
+            return int(stop.code or 130)
+    exp = res.summary["experiment"]
+    observations = load_observations(
+        args.observations,
+        str(exp["start_date"]),
+        int(exp["horizon_days"]),
+        list(res.runs.columns),
+        res.series["variable"].unique().tolist(),
+    )
+    posterior, report = calibrate(res, observations, name)
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.config import ConfigError
+    import matplotlib.pyplot as plt
 
-    try:
-        name = _check_name(args.name)
-        target = Path(args.config_dir) / "calibrated" / f"{name}.yaml"
-        if target.exists() and not args.force:
-            raise CalibrationError(f"{target}: exists; pass --force to replace it, or choose another --name")
-        if not Path(args.observations).is_file():
-            raise CalibrationError(f"{args.observations}: no such file")
-        if args.results:
-            if args.overrides:
-                raise CalibrationError(
-                    "overrides: not used with --results (the prior experiment is already run)"
-                )
-            res = load(args.results)
-        else:
-            import sim
-
-            overrides = [*args.overrides, "analysis.report=false"]
-            prior = _prior_experiment(overrides)
-            config = prior.config
-            load_observations(args.observations, config.theatre.start_date, config.horizon_days, None, None)
-            folder = Path(args.folder or Path("outputs") / "calibrate" / name)
-            _check_folder(folder, prior)
-            print(f"prior experiment: {folder}", file=sys.stderr)
-            try:
-                res = sim.run(overrides, folder, quiet=True)
-            except SystemExit as stop:  # interrupted: the finished chunks are saved in the folder
-                print(f"to resume, rerun this command (the prior runs resume in {folder})", file=sys.stderr)
-                return int(stop.code or 130)
-        exp = res.summary.get("experiment", {})
-        variables = res.series["variable"].unique().tolist()
-        observations = load_observations(
-            args.observations,
-            str(exp.get("start_date")),
-            int(exp.get("horizon_days", 0)),
-            list(res.runs.columns),
-            variables,
-        )
-        posterior, report = calibrate(res, observations, name)
-    except (CalibrationError, ConfigError, ResultsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     from sim.figures import plot_calibration
 
     out = Path(res.path)
-    fig, _ = plot_calibration(res.runs[res.runs["status"] == "ok"], report)
-    figure = out / "figures" / f"calibration-{name}.png"
-    figure.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(figure, lambda p: fig.savefig(p, dpi=120, format="png"))
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    write_json(report, out / f"calibration-{name}.json")
+    report_file = f"calibration-{name}.json"
     overrides = [o for o in (args.overrides or []) if o.startswith("uncertain=")]
     usage = f"python -m sim {' '.join(overrides) + ' ' if overrides else ''}+calibrated={name}"
-    write_posterior(posterior, target, usage)
+    fig, _ = plot_calibration(res.runs[res.runs["status"] == "ok"], report, where=report_file)
+    figure = out / "figures" / f"calibration-{name}.png"
+    with writing(out):
+        atomic_write(figure, lambda p: fig.savefig(p, dpi=120, format="png"))
+        plt.close(fig)
+        write_json(report, out / report_file)
+    with writing(target.parent):
+        write_posterior(posterior, target, usage)
     print(
-        f"{report['accepted']} of {report['prior_runs']} prior runs accepted "
+        f"{report['accepted']:,} of {report['prior_runs']:,} prior runs accepted "
         f"({report['acceptance_rate']:.1%}); posterior: {target}"
     )
-    for o in report["observations"]:
-        print(f"  {o['id']}: {o['condition']}; matched by {o['prior_match_share']:.0%} of prior runs")
+    print_lines(
+        [
+            f"  {clip(o['id'], 40)}: {clip(o['condition'], 80)}; "
+            f"matched by {o['prior_match_share']:.0%} of prior runs"
+            for o in report["observations"]
+        ],
+        report_file,
+    )
+    lines = []
     for k, v in report["parameters"].items():
         a, b = v["prior"], v["posterior"]
         if "median" in a:
-            print(
-                f"  {k}: median {a['median']:.4g} -> {b['median']:.4g} (90% {b['q05']:.4g} to {b['q95']:.4g})"
+            lines.append(
+                f"  {clip(k, 60)}: median {a['median']:.4g} -> {b['median']:.4g} "
+                f"(90% {b['q05']:.4g} to {b['q95']:.4g})"
             )
-    for n in report["notes"]:
-        print(f"note: {n}")
-    print(f"report: {out / f'calibration-{name}.json'}; figure: {figure}; use: {usage}")
+    print_lines(lines, report_file)
+    print_lines([f"note: {n}" for n in report["notes"]], report_file)
+    print(f"report: {out / report_file}; figure: {figure}; use: {usage}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

@@ -20,19 +20,22 @@ executors to the last day checked. The share of runs reproducing each claim, wit
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.command import ArgumentParser, run_command
 from sim.config import ConfigError, read_entries
+from sim.errors import Stopped
 from sim.experiment import Experiment
+from sim.inputs import finite_number, once, output_file, show, writing
+from sim.limits import clip, listing, print_lines
 
 __all__ = ["CLAIMS_FILE", "TESTS", "check", "load_checks", "main"]
 
 CLAIMS_FILE = Path(__file__).resolve().parent.parent / "seeds" / "claims.yaml"
+CHECK_FIELDS = ("what", "days", "conditions")
 #: test -> its arguments
 TESTS: dict[str, tuple[str, ...]] = {
     "held_by": ("place", "faction"),
@@ -49,7 +52,8 @@ def load_checks(path: str | Path, exp: Experiment) -> list[dict[str, Any]]:
         One dict per checked claim: ``id``, ``claim``, ``what``, ``days`` (first, last), ``conditions``.
 
     Raises:
-        ConfigError: one line naming ``claims[i].check...`` and what is allowed.
+        ConfigError: one line naming ``FILE: claims[i].check...`` and what is allowed; a claim id given
+            twice is refused too.
     """
     claims = read_entries(path, "claims", non_empty=False)
     th = exp.theatre
@@ -60,55 +64,76 @@ def load_checks(path: str | Path, exp: Experiment) -> list[dict[str, Any]]:
         "system": sorted(th.oil_systems),
     }
     horizon = exp.config.horizon_days
-    out = []
+    out, ids = [], {}
     for i, c in enumerate(claims):
-        spec = c.get("check") if isinstance(c, dict) else None
+        entry = f"claims[{i}]"
+        if not isinstance(c, dict):
+            raise ConfigError(f"{path}: {entry}: got {show(c)}; allowed: a mapping with id, claim, check")
+        if "id" in c:
+            if not isinstance(c["id"], str) or not c["id"].strip():
+                raise ConfigError(
+                    f"{path}: {entry}.id: got {show(c['id'])}; allowed: a unique non-empty name"
+                )
+            once(ids, c["id"], f"{path}: {entry}.id", entry, ConfigError)
+        for field in ("claim", "what"):
+            if field in c and not isinstance(c[field], str):
+                raise ConfigError(f"{path}: {entry}.{field}: got {show(c[field])}; allowed: text")
+        spec = c.get("check")
         if spec is None:
             continue
-        key = f"claims[{i}].check"
-        if (
-            not isinstance(spec, dict)
-            or not isinstance(spec.get("conditions"), list)
-            or not spec["conditions"]
-        ):
-            raise ConfigError(f"{key}: expected a mapping with what, days and a non-empty list of conditions")
-        days = spec.get("days")
-        if (
-            not isinstance(days, list)
-            or len(days) != 2
-            or not all(isinstance(d, int) and not isinstance(d, bool) for d in days)
-            or not 0 <= days[0] <= days[1] <= horizon
-        ):
-            raise ConfigError(
-                f"{key}.days: got {days!r}; allowed: [first, last] with 0 <= first <= last <= {horizon}"
-            )
-        for j, cond in enumerate(spec["conditions"]):
-            where = f"{key}.conditions[{j}]"
-            test = cond.get("test") if isinstance(cond, dict) else None
-            if test not in TESTS:
-                raise ConfigError(f"{where}.test: got {test!r}; allowed: {', '.join(TESTS)}")
-            for arg in TESTS[test]:
-                if arg not in cond:
-                    raise ConfigError(f"{where}.{arg}: missing; {test} takes {', '.join(TESTS[test])}")
-                if arg == "km":
-                    if isinstance(cond[arg], bool) or not isinstance(cond[arg], int | float) or cond[arg] < 0:
-                        raise ConfigError(f"{where}.km: got {cond[arg]!r}; allowed: a number >= 0")
-                elif cond[arg] not in names[arg]:
-                    raise ConfigError(f"{where}.{arg}: got {cond[arg]!r}; allowed: {', '.join(names[arg])}")
-            if test == "front_short_of" and cond["place"] not in th.coastal_km:
-                raise ConfigError(f"{where}.place: {cond['place']!r} is not on the coastal road")
-        out.append(
-            {
-                "id": c.get("id", f"claims[{i}]"),
-                "claim": " ".join(str(c.get("claim", "")).split()),
-                "what": str(spec.get("what") or c.get("id")),
-                "days": (days[0], days[1]),
-                "conditions": [dict(x) for x in spec["conditions"]],
-            }
-        )
+        out.append(_check(spec, c, c.get("id", entry), f"{path}: {entry}.check", names, horizon, th))
     if not out:
         raise ConfigError(f"{path}: no claim has a check")
     return out
+
+
+def _check(
+    spec: Any, claim: dict[str, Any], cid: str, key: str, names: dict[str, list[str]], horizon: int, th: Any
+) -> dict[str, Any]:
+    """One claim's check, validated (see :func:`load_checks`)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("conditions"), list) or not spec["conditions"]:
+        raise ConfigError(f"{key}: expected a mapping with what, days and a non-empty list of conditions")
+    extra = [f for f in spec if f not in CHECK_FIELDS]
+    if extra:
+        raise ConfigError(f"{key}.{clip(extra[0], 40)}: unknown field; allowed: {', '.join(CHECK_FIELDS)}")
+    if not isinstance(spec.get("what", ""), str):
+        raise ConfigError(f"{key}.what: got {show(spec['what'])}; allowed: text")
+    days = spec.get("days")
+    if (
+        not isinstance(days, list)
+        or len(days) != 2
+        or not all(isinstance(d, int) and not isinstance(d, bool) for d in days)
+        or not 0 <= days[0] <= days[1] <= horizon
+    ):
+        raise ConfigError(
+            f"{key}.days: got {show(days)}; allowed: [first, last] with 0 <= first <= last <= {horizon}"
+        )
+    for j, cond in enumerate(spec["conditions"]):
+        where = f"{key}.conditions[{j}]"
+        test = cond.get("test") if isinstance(cond, dict) else None
+        if not isinstance(test, str) or test not in TESTS:
+            raise ConfigError(f"{where}.test: got {show(test)}; allowed: {', '.join(TESTS)}")
+        extra = [f for f in cond if f != "test" and f not in TESTS[test]]
+        if extra:
+            raise ConfigError(
+                f"{where}.{clip(extra[0], 40)}: unknown field; {test} takes {', '.join(TESTS[test])}"
+            )
+        for arg in TESTS[test]:
+            if arg not in cond:
+                raise ConfigError(f"{where}.{arg}: missing; {test} takes {', '.join(TESTS[test])}")
+            if arg == "km":
+                finite_number(cond[arg], f"{where}.km", ConfigError, low=0)
+            elif not isinstance(cond[arg], str) or cond[arg] not in names[arg]:
+                raise ConfigError(f"{where}.{arg}: got {show(cond[arg])}; allowed: {listing(names[arg])}")
+        if test == "front_short_of" and cond["place"] not in th.coastal_km:
+            raise ConfigError(f"{where}.place: {cond['place']!r} is not on the coastal road")
+    return {
+        "id": cid,
+        "claim": " ".join(str(claim.get("claim", "")).split()),
+        "what": str(spec.get("what") or cid),
+        "days": (days[0], days[1]),
+        "conditions": [dict(x) for x in spec["conditions"]],
+    }
 
 
 def _holds(model: Any, cond: Mapping[str, Any]) -> bool:
@@ -183,6 +208,8 @@ def check(exp: Experiment, checks: list[dict[str, Any]], *, executor: str | None
                 lost += len(part.chunk)
             else:
                 rows += part
+    if not rows:
+        raise Stopped(f"every run was lost ({lost:,}): their worker processes died; rerun the command")
     table = pd.DataFrame(rows).sort_values("run_id")
     n = len(table)
 
@@ -214,8 +241,12 @@ def check(exp: Experiment, checks: list[dict[str, Any]], *, executor: str | None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.check_claims [--claims FILE] [--out FILE] [overrides...]``; returns the exit code."""
-    ap = argparse.ArgumentParser(prog="python -m sim.check_claims", description=__doc__.splitlines()[0])
+    """``python -m sim.check_claims [--claims FILE] [--out FILE] [overrides...]``; returns the exit code.
+
+    Raises:
+        sim.errors.UserError: bad input (one line; :func:`sim.command.run_command` exits 2).
+    """
+    ap = ArgumentParser(prog="python -m sim.check_claims", description=__doc__.splitlines()[0])
     ap.add_argument("--claims", default=str(CLAIMS_FILE), help="claims file (default: seeds/claims.yaml)")
     ap.add_argument("--out", help="write the result as JSON here")
     ap.add_argument(
@@ -224,34 +255,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_intermixed_args(argv)
     from sim.cli import prepare_overrides
 
-    overrides = ["mc.runs=200", *args.overrides]
-    try:
-        exp = prepare_overrides(overrides)
-        checks = load_checks(args.claims, exp)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    out = output_file(args.out, "--out", ConfigError) if args.out else None
+    exp = prepare_overrides(["mc.runs=200", *args.overrides])
+    checks = load_checks(args.claims, exp)
     result = check(exp, checks)
     pct = f"{100 * result['confidence']:.0f}%"
     print(
         f"Seed claims reproduced in the first days of {result['runs']} {result['scenario']} runs "
         f"({pct} interval):"
     )
-    width = max(len(c["what"]) for c in result["claims"])
-    for c in [*result["claims"], {"what": "all of them", "days": None, **result["all"]}]:
+    rows = [*result["claims"], {"what": "all of them", "days": None, **result["all"]}]
+    width = max(len(clip(c["what"], 60)) for c in rows)
+    lines = []
+    for c in rows:
         days = f"days {c['days'][0]}-{c['days'][1]}" if c["days"] else ""
         interval = f"({100 * c['low']:.1f}-{100 * c['high']:.1f}%)"
-        line = f"  {c['what']:<{width}}  {100 * c['share']:5.1f}%  {interval}"
-        print(f"{line}  {days}".rstrip())
+        line = f"  {clip(c['what'], 60):<{width}}  {100 * c['share']:5.1f}%  {interval}"
+        lines.append(f"{line}  {days}".rstrip())
+    print_lines(lines[:-1], str(out) if out else "the JSON of --out FILE")
+    print(lines[-1])
     if result["lost_runs"]:
         print(f"  ({result['lost_runs']} runs left out: their worker process died)")
-    if args.out:
+    if out:
         from sim.results import write_json
 
-        write_json(result, Path(args.out))
-        print(f"written: {args.out}")
+        with writing(out.parent):
+            write_json(result, out)
+        print(f"written: {out}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

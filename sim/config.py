@@ -42,23 +42,18 @@ def read_entries(
 ) -> list[Any]:
     """The list under ``key`` of a YAML input file (resolutions, observations, claims), safely loaded.
 
+    The file is parsed by :func:`sim.inputs.load_yaml`: a key given twice in a mapping is refused
+    (``yaml.safe_load`` keeps the last value), and so are aliases expanding it beyond bounds.
+
     Raises:
-        error: one line naming the file: missing, not valid YAML, or without the list.
+        error: one line naming the file: missing, not valid YAML, a key twice, or without the list.
     """
-    from pathlib import Path
+    from sim.inputs import load_yaml
 
-    import yaml
-
-    p = Path(path)
-    if not p.is_file():
-        raise error(f"{p}: no such file")
-    try:
-        doc = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise error(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    doc = load_yaml(path, error)
     entries = doc.get(key) if isinstance(doc, dict) else None
     if not isinstance(entries, list) or (non_empty and not entries):
-        raise error(f"{p}: needs a {'non-empty ' if non_empty else ''}list '{key}'")
+        raise error(f"{path}: needs a {'non-empty ' if non_empty else ''}list '{key}'")
     return entries
 
 

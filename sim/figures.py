@@ -5,6 +5,11 @@ Every function builds and returns ``(fig, ax)`` or ``(fig, axes)``; none shows, 
 matplotlib; ``import sim`` does not import this module. No backend is forced: without a display matplotlib
 falls back to Agg by itself.
 
+Bounded for large inputs: a figure with one row per question or parameter draws at most ``MAX_ROWS`` of
+them and one with a curve or panel per scenario at most ``MAX_PANELS`` (:mod:`sim.limits`), chosen by a
+rule stated in a note on the figure ("showing 40 of 3,000 questions (...); all in summary.json"); long
+names and texts are cut. The figures' pixel size therefore has a fixed bound whatever the input.
+
 Conventions: one fixed colour per scenario (:func:`scenario_colours`, Okabe-Ito, colour-blind safe, keyed by
 the order the scenarios are given in); every figure states the number of runs ``n``; probabilities and shares
 are shown in per cent; large numbers get thousands separators.
@@ -24,11 +29,14 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from sim.limits import MAX_PANELS, MAX_ROWS, clip, showing
 
 __all__ = [
     "OKABE_ITO",
@@ -94,20 +102,20 @@ def _pretty(name: str) -> str:
     if len(words) > 1 and words[-1] == "day":
         words = words[:-1]
     text = " ".join(w for w in (_WORDS.get(w, w) for w in words) if w) or str(name)
-    return text[:1].upper() + text[1:]
+    return clip(text[:1].upper() + text[1:], 60)
 
 
 def _short_param(name: str) -> str:
     """``mechanisms.unrest.exclusion_penalty`` -> ``unrest.exclusion_penalty`` (last two dotted parts)."""
     parts = str(name).split(".")
-    return ".".join(parts[-2:]) if len(parts) > 2 else str(name)
+    return clip(".".join(parts[-2:]) if len(parts) > 2 else str(name), 50)
 
 
 def _short_params(names: Sequence[str]) -> list[str]:
     """Shortened names, kept longer where shortening would make two of them equal."""
     short = [_short_param(n) for n in names]
     if len(set(short)) < len(short):
-        return [str(n) for n in names]
+        return [clip(n, 60) for n in names]
     return short
 
 
@@ -138,6 +146,27 @@ def _centre_note(ax: Any, text: str, *, y: float = 0.5, fontsize: float = 12, **
     )
 
 
+def _wrap(text: Any, width: int, lines: int = 3) -> str:
+    """``text`` wrapped at ``width`` characters, at most ``lines`` lines (cut with "…")."""
+    return "\n".join(textwrap.wrap(" ".join(str(text).split()), width, max_lines=lines, placeholder=" …"))
+
+
+def _titled(title: str, note: str | None) -> str:
+    """The title (wrapped at 100 characters), with the note on what is left out (if any) on a new line."""
+    title = "\n".join(textwrap.wrap(title, 100, max_lines=3, placeholder=" …")) if len(title) > 100 else title
+    return f"{title}\n{note}" if note else title
+
+
+def _first_scenarios(names: Sequence[str], where: str | None) -> tuple[list[str], str | None]:
+    """At most ``MAX_PANELS`` scenarios (the first, in the order given), and the note saying so."""
+    names = list(names)
+    if len(names) <= MAX_PANELS:
+        return names, None
+    return names[:MAX_PANELS], showing(
+        MAX_PANELS, len(names), "scenarios", "the first, in the order given", where
+    )
+
+
 def _footnote(ax: Any, text: str) -> None:
     """Small grey note under the x label, left-aligned with the axes (kept in the layout)."""
     ax.annotate(
@@ -165,8 +194,9 @@ def plot_distribution(
     kind: str,
     horizon: int | None = None,
     title: str | None = None,
+    where: str | None = None,
 ):
-    """Per-scenario distribution of one outcome over the ok runs.
+    """Per-scenario distribution of one outcome over the ok runs (at most ``MAX_PANELS`` scenarios).
 
     ``kind="event_day"``: values are the day an event happened (NaN = never by the horizon). The main panel
     shows, per scenario, the cumulative share of runs in which it had happened by day d (it ends at
@@ -180,20 +210,22 @@ def plot_distribution(
         kind: ``"event_day"`` or ``"numeric"``.
         horizon: the horizon in days (event days; default: the largest day seen).
         title: figure title (default from ``outcome``).
+        where: the file holding every scenario, named in the note when some are left out.
 
     Returns:
         ``(fig, ax)``, ``ax`` the main panel.
     """
     if kind not in ("event_day", "numeric"):
         raise ValueError(f"kind must be 'event_day' or 'numeric', not {kind!r}")
-    colours = scenario_colours(list(data))
-    series = {s: pd.Series(v, dtype=float) for s, v in data.items()}
+    shown, note = _first_scenarios(list(data), where)
+    colours = scenario_colours(shown)
+    series = {s: pd.Series(data[s], dtype=float) for s in shown}
     if kind == "event_day":
-        return _plot_event_days(series, colours, outcome, unit, horizon, title)
-    return _plot_numeric(series, colours, outcome, unit, title)
+        return _plot_event_days(series, colours, outcome, unit, horizon, title, note)
+    return _plot_numeric(series, colours, outcome, unit, title, note)
 
 
-def _plot_event_days(series, colours, outcome, unit, horizon, title):
+def _plot_event_days(series, colours, outcome, unit, horizon, title, note):
     seen = [float(v.max()) for v in series.values() if v.notna().any()]
     if horizon is None:
         horizon = math.ceil(max(seen)) if seen else 1
@@ -214,14 +246,14 @@ def _plot_event_days(series, colours, outcome, unit, horizon, title):
         days = days[days <= horizon]
         colour = colours[scenario]
         if not n:
-            ax.plot([], [], color=colour, lw=2, label=f"{scenario} (n = 0 runs)")
+            ax.plot([], [], color=colour, lw=2, label=f"{clip(scenario, 40)} (n = 0 runs)")
             never_text.append("–")
             continue
         p = 100 * len(days) / n
         any_event |= len(days) > 0
         x = np.concatenate([[0.0], days, [float(horizon)]])
         y = 100 * np.concatenate([[0], np.arange(1, len(days) + 1), [len(days)]]) / n
-        label = f"{scenario} ({_n(n)}): {p:.0f} % by day {horizon}, {100 - p:.0f} % never"
+        label = f"{clip(scenario, 40)} ({_n(n)}): {p:.0f} % by day {horizon}, {100 - p:.0f} % never"
         ax.step(x, y, where="post", color=colour, lw=2, label=label, zorder=3, clip_on=False)
         ax.plot([horizon], [p], "o", color=colour, ms=5, zorder=4, clip_on=False)
         # the never mass hangs from the top, so its lower end lines up with the curve's end
@@ -256,7 +288,7 @@ def _plot_event_days(series, colours, outcome, unit, horizon, title):
     ax_never.grid(True, axis="y", color="#e3e3e3", lw=0.8)
     ax_never.set_axisbelow(True)
     fig.suptitle(
-        title or f"{_pretty(outcome)}: share of runs in which it had happened, by day",
+        _titled(title or f"{_pretty(outcome)}: share of runs in which it had happened, by day", note),
         fontsize=12,
         x=0.01,
         ha="left",
@@ -264,7 +296,7 @@ def _plot_event_days(series, colours, outcome, unit, horizon, title):
     return fig, ax
 
 
-def _plot_numeric(series, colours, outcome, unit, title):
+def _plot_numeric(series, colours, outcome, unit, title, note):
     fig, ax = plt.subplots(figsize=(WIDTH, 5.6), constrained_layout=True)
     big = False
     any_data = False
@@ -272,7 +304,7 @@ def _plot_numeric(series, colours, outcome, unit, title):
         x = np.sort(s.dropna().to_numpy())
         colour = colours[scenario]
         if len(x) == 0:
-            ax.plot([], [], color=colour, lw=2, label=f"{scenario} (n = 0 runs with a value)")
+            ax.plot([], [], color=colour, lw=2, label=f"{clip(scenario, 40)} (n = 0 runs with a value)")
             continue
         any_data = True
         big |= bool(np.nanmax(np.abs(x)) >= 1000)
@@ -284,7 +316,7 @@ def _plot_numeric(series, colours, outcome, unit, title):
             where="post",
             color=colour,
             lw=2,
-            label=f"{scenario} ({_n(len(x))}; median {_num(med)})",
+            label=f"{clip(scenario, 40)} ({_n(len(x))}; median {_num(med)})",
             zorder=3,
         )
         ax.plot([med], [50], "D", color=colour, mec="white", ms=7, zorder=4)
@@ -311,7 +343,9 @@ def _plot_numeric(series, colours, outcome, unit, title):
     _style(ax)
     fig.legend(loc="outside lower center", ncols=min(max(len(series), 1), 2), fontsize=8.5, frameon=False)
     ax.set_title(
-        title or f"{_pretty(outcome)}: distribution across runs (cumulative)", fontsize=12, loc="left"
+        _titled(title or f"{_pretty(outcome)}: distribution across runs (cumulative)", note),
+        fontsize=12,
+        loc="left",
     )
     return fig, ax
 
@@ -319,22 +353,31 @@ def _plot_numeric(series, colours, outcome, unit, title):
 # ----------------------------------------------------------------------------------------------- forest
 
 
-def plot_forest(table: pd.DataFrame, *, title: str = "Forecast questions"):
+def plot_forest(table: pd.DataFrame, *, title: str = "Forecast questions", where: str | None = None):
     """Forecast questions: probability and 90 % interval per scenario, one row per question.
+
+    At most ``MAX_ROWS`` questions (the first, in the table's order) and ``MAX_PANELS`` scenarios are drawn;
+    a note in the title says so.
 
     Args:
         table: columns ``question``, ``text``, ``scenario``, ``probability`` (NaN = not modelled), ``low``,
             ``high``, ``n`` (ok runs); one row per question and scenario.
         title: figure title.
+        where: the file holding every question, named in the note when some are left out.
 
     Returns:
         ``(fig, ax)``.
     """
     questions = list(dict.fromkeys(table["question"]))
-    scenarios = list(dict.fromkeys(table["scenario"]))
+    scenarios, note = _first_scenarios(list(dict.fromkeys(table["scenario"])), where)
+    if len(questions) > MAX_ROWS:
+        rule = "the first, in the order asked"
+        note = showing(MAX_ROWS, len(questions), "questions", rule, where) + (f"; {note}" if note else "")
+        questions = questions[:MAX_ROWS]
+    table = table[table["question"].isin(questions) & table["scenario"].isin(scenarios)]
     colours = scenario_colours(scenarios)
     texts = table.drop_duplicates("question").set_index("question")["text"].reindex(questions)
-    labels = [textwrap.fill(str(t) if pd.notna(t) else str(q), 45) for q, t in texts.items()]
+    labels = [_wrap(str(t) if pd.notna(t) else str(q), 45) for q, t in texts.items()]
     lines = [lab.count("\n") + 1 for lab in labels]
     k = len(scenarios)
     # row heights: enough for the wrapped label and the dodged scenarios
@@ -351,7 +394,7 @@ def plot_forest(table: pd.DataFrame, *, title: str = "Forecast questions"):
     for j, scenario in enumerate(scenarios):
         rows = table[table["scenario"] == scenario].set_index("question")
         colour = colours[scenario]
-        ax.plot([], [], "o-", color=colour, label=f"{scenario} ({_n(ns.get(scenario))})")
+        ax.plot([], [], "o-", color=colour, label=f"{clip(scenario, 40)} ({_n(ns.get(scenario))})")
         for qi, q in enumerate(questions):
             if q not in rows.index:
                 continue
@@ -419,8 +462,8 @@ def plot_forest(table: pd.DataFrame, *, title: str = "Forecast questions"):
     ax.set_axisbelow(True)
     ax.spines[["top", "right", "left"]].set_visible(False)
     ax.axvline(50, color="#bbbbbb", lw=0.8, zorder=1)
-    ax.set_title(title, fontsize=13, loc="left")
-    longest = max((len(f"{s} ({_n(ns.get(s))})") for s in scenarios), default=0)
+    ax.set_title(_titled(title, note), fontsize=13, loc="left")
+    longest = max((len(f"{clip(s, 40)} ({_n(ns.get(s))})") for s in scenarios), default=0)
     fig.legend(
         loc="outside upper center", ncols=min(k, 5 if longest <= 26 else 3), fontsize=8.5, frameon=False
     )
@@ -442,8 +485,9 @@ def plot_fans(
     unit: str,
     start_date: str | None = None,
     title: str | None = None,
+    where: str | None = None,
 ):
-    """Fan charts of a daily variable, one panel per scenario (shared y axis).
+    """Fan charts of a daily variable, one panel per scenario (shared y axis; at most ``MAX_PANELS``).
 
     Args:
         bands: scenario -> frame indexed by day with columns ``p05``, ``p25``, ``p50``, ``p75``, ``p95``;
@@ -452,11 +496,12 @@ def plot_fans(
         unit: the variable's unit (y label).
         start_date: day 0 as ``YYYY-MM-DD``; the x axis shows dates when given, else days.
         title: figure title.
+        where: the file holding every scenario, named in the note when some are left out.
 
     Returns:
-        ``(fig, axes)``, ``axes`` a 1-D array with one panel per scenario.
+        ``(fig, axes)``, ``axes`` a 1-D array with one panel per scenario drawn.
     """
-    scenarios = list(bands)
+    scenarios, note = _first_scenarios(list(bands), where)
     colours = scenario_colours(scenarios)
     k = max(1, len(scenarios))
     ncols = k if k <= 4 else (3 if k <= 6 else 4)
@@ -487,10 +532,10 @@ def plot_fans(
         ax.fill_between(x, df["p05"], df["p95"], color=colour, alpha=0.18, lw=0)
         ax.fill_between(x, df["p25"], df["p75"], color=colour, alpha=0.4, lw=0)
         ax.plot(x, df["p50"], color=colour, lw=2)
-        ax.set_title(f"{scenario} ({_n(n_runs)} runs)", fontsize=10, loc="left")
+        ax.set_title(f"{clip(scenario, 40)} ({_n(n_runs)} runs)", fontsize=10, loc="left")
         _style(ax)
         if start_date and len(df):
-            span = float(days.max() - days.min()) * max(1, len(bands) // 2)  # narrow panels: fewer ticks
+            span = float(days.max() - days.min()) * max(1, k // 2)  # narrow panels: fewer ticks
             ax.xaxis.set_major_locator(_date_locator(span))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _day_month(mdates.num2date(v))))
         if len(df):
@@ -512,7 +557,7 @@ def plot_fans(
     ]
     fig.legend(handles=proxies, loc="outside lower center", ncols=3, fontsize=8.5, frameon=False)
     fig.suptitle(
-        title or f"{_pretty(variable)} over time: median and spread across runs",
+        _titled(title or f"{_pretty(variable)} over time: median and spread across runs", note),
         fontsize=13,
         x=0.01,
         ha="left",
@@ -698,11 +743,13 @@ def plot_map(
                 zorder=1.5,
             )
 
-    for a, b in roads:
-        if a in places.index and b in places.index:
-            ax.plot(
-                [lon[a], lon[b]], [lat[a], lat[b]], color="#8c8c8c", lw=0.9, zorder=2, solid_capstyle="round"
-            )
+    segments = [
+        [(lon[a], lat[a]), (lon[b], lat[b])] for a, b in roads if a in places.index and b in places.index
+    ]
+    if segments:  # one collection, however many roads
+        ax.add_collection(
+            LineCollection(segments, colors="#8c8c8c", linewidths=0.9, zorder=2, capstyle="round")
+        )
 
     share = (
         shares.reindex(places.index)[first] if first in shares.columns else pd.Series(np.nan, places.index)
@@ -745,6 +792,8 @@ def plot_map(
     rank = pop.fillna(0).rank(ascending=False, method="first")
     order_idx = sorted(places.index, key=lambda p: (not bool(is_city[p]), rank[p]))
     names = [_label_name(places.loc[p, "name"]) if bool(want[p]) else "" for p in order_idx]
+    labelled = np.cumsum([bool(x) for x in names])
+    names = [x if k <= MAX_ROWS else "" for x, k in zip(names, labelled, strict=True)]  # the first 40 only
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect(aspect)
@@ -778,7 +827,9 @@ def plot_map(
         handles = handles[2:]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
     n_text = f" ({_n(n)} runs)" if n is not None else ""
-    ax.set_title(title or f"Who holds each place at the horizon{n_text}", fontsize=13, loc="left")
+    ax.set_title(
+        _titled(title or f"Who holds each place at the horizon{n_text}", None), fontsize=13, loc="left"
+    )
     runs = f"Shares over {_n(n)} runs. " if n is not None else ""
     source = f"{outlines['source'].split(' (')[0]}, {outlines['licence'].split(' (')[0]}"
     _footnote(ax, f"{runs}Place markers: colour = share of runs held by {first}. Country outlines: {source}.")
@@ -790,7 +841,7 @@ def plot_map(
 
 def _label_name(name: Any) -> str:
     """``Al-Watiya air base (Okba Ibn Nafa, HL77)`` -> ``Al-Watiya air base``."""
-    return str(name).split(" (")[0].strip()
+    return clip(str(name).split(" (")[0].strip(), 40)
 
 
 # ----------------------------------------------------------------------------------------------- sensitivity
@@ -818,8 +869,10 @@ def _measure_label(method: str, name: str | None) -> str:
     return _MEASURES.get(str(name), f"{method} {name}")
 
 
-def plot_sensitivity(table: pd.DataFrame, *, outcome: str, title: str | None = None):
-    """Horizontal bars of a sensitivity index per parameter, largest at the top.
+def plot_sensitivity(
+    table: pd.DataFrame, *, outcome: str, title: str | None = None, where: str | None = None
+):
+    """Horizontal bars of a sensitivity index per parameter, largest at the top (at most ``MAX_ROWS``).
 
     Args:
         table: index = parameter name; columns ``index``, ``conf`` and ``second`` (NaN allowed);
@@ -827,6 +880,7 @@ def plot_sensitivity(table: pd.DataFrame, *, outcome: str, title: str | None = N
             second name); optional ``attrs["n"]`` = runs.
         outcome: the outcome analysed (title).
         title: figure title.
+        where: the file holding every parameter, named in the note when some are left out.
 
     Returns:
         ``(fig, ax)``.
@@ -836,6 +890,11 @@ def plot_sensitivity(table: pd.DataFrame, *, outcome: str, title: str | None = N
     first_name = measures[0] if measures else "index"
     second_name = measures[1] if len(measures) > 1 else None
     t = table.sort_values("index", ascending=True, na_position="first")
+    note = None
+    if len(t) > MAX_ROWS:
+        rule = f"the largest {_measure_label(method, first_name) or first_name}"
+        note = showing(MAX_ROWS, len(t), "parameters", rule, where)
+        t = t.tail(MAX_ROWS)
     m = len(t)
     fig, ax = plt.subplots(figsize=(WIDTH, max(3.2, 1.6 + 0.36 * m)), constrained_layout=True)
     y = np.arange(m)
@@ -895,7 +954,9 @@ def plot_sensitivity(table: pd.DataFrame, *, outcome: str, title: str | None = N
         method, method
     )
     ax.set_title(
-        title or f"What drives {_pretty(outcome)}? {method_name} sensitivity{n_text}", fontsize=12, loc="left"
+        _titled(title or f"What drives {_pretty(outcome)}? {method_name} sensitivity{n_text}", note),
+        fontsize=12,
+        loc="left",
     )
     if title and n is not None:
         _footnote(ax, f"{method_name} analysis over {_n(n)} runs.")
@@ -905,11 +966,12 @@ def plot_sensitivity(table: pd.DataFrame, *, outcome: str, title: str | None = N
 # ----------------------------------------------------------------------------------------------- PRIM
 
 
-def plot_prim(result):
-    """PRIM scenario discovery: the peeling trajectory and the chosen box's limits.
+def plot_prim(result, *, where: str | None = None):
+    """PRIM scenario discovery: the peeling trajectory and the chosen box's limits (at most ``MAX_ROWS``).
 
     Args:
         result: a ``PrimResult`` (``trajectory``, ``parameters``, ``chosen``, ``base_density``, ``box()``).
+        where: the file holding every limit, named in the note when some are left out.
 
     Returns:
         ``(fig, axes)``: the trajectory panel and the box panel.
@@ -918,6 +980,10 @@ def plot_prim(result):
     chosen = int(result.chosen)
     n_total = int(traj["n"].max()) if len(traj) else 0
     box = result.box()
+    note = None
+    if len(box) > MAX_ROWS:
+        note = showing(MAX_ROWS, len(box), "restricted parameters", "the first, in the box's order", where)
+        box = box.iloc[:MAX_ROWS]
     m = len(box)
     fig, axes = plt.subplots(
         1,
@@ -1019,7 +1085,9 @@ def plot_prim(result):
         bx.set_xticks([0, 0.5, 1], ["lowest sampled", "middle", "highest sampled"], fontsize=8)
         bx.set_xlabel("box limits (blue) within each parameter's sampled range (grey), normalised")
         bx.spines[["top", "right"]].set_visible(False)
-    bx.set_title(f"Chosen box #{chosen}: limits of the restricted parameters", fontsize=11, loc="left")
+    bx.set_title(
+        _titled(f"Chosen box #{chosen}: limits of the restricted parameters", note), fontsize=11, loc="left"
+    )
     fig.suptitle(
         f"Scenario discovery (PRIM): which inputs lead to the outcome? ({_n(n_total)} runs)",
         fontsize=13,
@@ -1032,19 +1100,30 @@ def plot_prim(result):
 # -------------------------------------------------------------------------------------------- scores
 
 
-def plot_scores(table: pd.DataFrame, *, scenario: str = "", title: str | None = None):
+def plot_scores(
+    table: pd.DataFrame, *, scenario: str = "", title: str | None = None, where: str | None = None
+):
     """Forecasts of resolved yes/no questions against what happened, with their Brier scores.
+
+    At most ``MAX_ROWS`` questions are drawn: those with the largest Brier scores (the worst forecasts),
+    in the table's order; a note in the figure says so.
 
     Args:
         table: one row per question: ``text``, ``forecast`` (probability), ``outcome`` (bool), ``brier``,
             ``n`` (runs).
         scenario: the experiment's scenario, for the title.
         title: figure title (default: built from the scenario).
+        where: the file holding every score, named in the note when some are left out.
     """
     t = table.reset_index(drop=True)
+    total = len(t)
+    note = None
+    if total > MAX_ROWS:
+        note = showing(MAX_ROWS, total, "questions", "those with the largest Brier scores", where)
+        t = t.loc[t["brier"].nlargest(MAX_ROWS, keep="first").index.sort_values()].reset_index(drop=True)
     k = len(t)
     fig, (ax, ax_b) = plt.subplots(
-        1, 2, figsize=(11, 1.2 + 0.55 * max(k, 2)), sharey=True, width_ratios=(3, 2), layout="constrained"
+        1, 2, figsize=(11, 1.6 + 0.55 * max(k, 2)), sharey=True, width_ratios=(3, 2), layout="constrained"
     )
     y = np.arange(k)[::-1]
     colours = np.where(t["outcome"].astype(bool), OKABE_ITO[2], OKABE_ITO[5])
@@ -1054,27 +1133,28 @@ def plot_scores(table: pd.DataFrame, *, scenario: str = "", title: str | None = 
         ax.annotate(
             f"{100 * p:.0f} %", (p, yi), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=8
         )
-    ax.set_yticks(y, [textwrap.fill(str(s), 40) for s in t["text"]], fontsize=9)
+    ax.set_yticks(y, [_wrap(s, 40, 2) for s in t["text"]], fontsize=9)
     ax.set_xlim(-0.05, 1.05)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("forecast probability (dot) and what happened (x: 0 % no, 100 % yes)")
     ax.axvline(0.5, color="0.6", lw=0.8, ls=":")
     ax_b.barh(y, t["brier"], color=list(colours), alpha=0.8)
-    ax_b.axvline(0.25, color="0.3", lw=1, ls="--", label="Brier of a 50 % forecast (0.25)")
+    ax_b.axvline(0.25, color="0.3", lw=1, ls="--")
     ax_b.set_xlim(0, 1)
     ax_b.set_xlabel("Brier score (lower is better)")
-    ax_b.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=8, frameon=False)
     for a in (ax, ax_b):
         a.grid(axis="x", color="0.9")
         a.set_axisbelow(True)
     n = int(t["n"].max()) if "n" in t and k else 0
-    fig.suptitle(title or f"Forecasts scored against what happened{': ' + scenario if scenario else ''} "
-                 f"(n = {n} runs, {k} questions)", x=0.01, ha="left")  # fmt: skip
-    legend = [Line2D([], [], marker="o", ls="", color=OKABE_ITO[2], label="happened"),
-              Line2D([], [], marker="o", ls="", color=OKABE_ITO[5], label="did not happen")]  # fmt: skip
-    ax.legend(
-        handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=8, frameon=False
-    )
+    scenario_text = f": {clip(scenario, 40)}" if scenario else ""
+    default = f"Forecasts scored against what happened{scenario_text} (n = {n:,} runs, {total:,} questions)"
+    fig.suptitle(_titled(title or default, note), x=0.01, ha="left")
+    legend = [
+        Line2D([], [], marker="o", ls="", color=OKABE_ITO[2], label="happened"),
+        Line2D([], [], marker="o", ls="", color=OKABE_ITO[5], label="did not happen"),
+        Line2D([], [], color="0.3", lw=1, ls="--", label="Brier of a 50 % forecast (0.25)"),
+    ]
+    fig.legend(handles=legend, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     return fig, (ax, ax_b)
 
 
@@ -1100,26 +1180,44 @@ def plot_reliability(table: pd.DataFrame, *, n: int | None = None, title: str | 
     ax.legend(loc="upper left", frameon=False)
     ax.grid(color="0.9")
     total = int(table["n"].sum()) if n is None else n
-    ax.set_title(title or f"Reliability of the forecasts (n = {total} questions)", loc="left")
+    ax.set_title(
+        _titled(title or f"Reliability of the forecasts (n = {total:,} questions)", None), loc="left"
+    )
     return fig, ax
 
 
 # ----------------------------------------------------------------------------------------------- calibration
 
 
-def plot_calibration(prior: pd.DataFrame, report: dict[str, Any], *, title: str | None = None):
+MAX_CALIBRATION_PANELS = 12  # parameters drawn by plot_calibration (four rows of three)
+MAX_CATEGORIES = 20  # bars of a categorical parameter (its most common values in the prior)
+
+
+def plot_calibration(
+    prior: pd.DataFrame, report: dict[str, Any], *, title: str | None = None, where: str | None = None
+):
     """Prior against posterior of each calibrated parameter (rejection ABC, :mod:`sim.calibrate`).
+
+    At most ``MAX_CALIBRATION_PANELS`` parameters (the first, in the report's order) are drawn, each
+    categorical one with at most ``MAX_CATEGORIES`` values (the most common in the prior); a note says so.
 
     Args:
         prior: the prior experiment's runs (one column per parameter, ``run_id``).
         report: the calibration summary of :func:`sim.calibrate.calibrate` (``parameters``,
             ``accepted_runs``, ``observations``, counts).
         title: figure title (default: the posterior's name and the acceptance).
+        where: the file holding every parameter, named in the note when some are left out.
 
     Returns:
         ``(fig, axes)``: one panel per parameter, prior draws grey, accepted draws coloured, medians dashed.
     """
     keys = list(report["parameters"])
+    note = None
+    if len(keys) > MAX_CALIBRATION_PANELS:
+        note = showing(
+            MAX_CALIBRATION_PANELS, len(keys), "parameters", "the first, in the prior's order", where
+        )
+        keys = keys[:MAX_CALIBRATION_PANELS]
     k = max(1, len(keys))
     cols = min(3, k)
     rows = math.ceil(k / cols)
@@ -1134,34 +1232,43 @@ def plot_calibration(prior: pd.DataFrame, report: dict[str, Any], *, title: str 
         numeric = pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x)
         if numeric:
             v = x.to_numpy(dtype=float)
-            bins = np.histogram_bin_edges(v, bins=min(30, max(8, int(np.sqrt(accepted.sum())))))
+            finite = np.isfinite(v)
+            v, post = v[finite], v[accepted & finite]
+            if not len(post):
+                _centre_note(ax, "no finite values", fontsize=10)
+                ax.set_title(label, fontsize=10, loc="left")
+                continue
+            bins = np.histogram_bin_edges(v, bins=min(30, max(8, int(np.sqrt(len(post))))))
             ax.hist(v, bins=bins, density=True, color=prior_colour, label=f"prior (n = {len(v):,})")
-            ax.hist(v[accepted], bins=bins, density=True, color=post_colour, alpha=0.2)
+            ax.hist(post, bins=bins, density=True, color=post_colour, alpha=0.2)
             ax.hist(
-                v[accepted],
+                post,
                 bins=bins,
                 density=True,
                 histtype="step",
                 color=post_colour,
                 lw=2,
-                label=f"posterior (n = {int(accepted.sum()):,})",
+                label=f"posterior (n = {len(post):,})",
             )
-            for values, colour in ((v, "0.35"), (v[accepted], post_colour)):
+            for values, colour in ((v, "0.35"), (post, post_colour)):
                 ax.axvline(np.median(values), color=colour, ls="--", lw=1.2)
             _thousands(ax.xaxis)
             ax.set_yticks([])
             ax.set_ylabel("density")
         else:
-            cats = sorted(x.astype(str).unique())
+            counts = x.astype(str).value_counts(normalize=True)
+            cats = sorted(counts.index[:MAX_CATEGORIES])
             shares = [
-                x.astype(str).value_counts(normalize=True).reindex(cats, fill_value=0.0),
+                counts.reindex(cats, fill_value=0.0),
                 x[accepted].astype(str).value_counts(normalize=True).reindex(cats, fill_value=0.0),
             ]
             pos = np.arange(len(cats))
             ax.bar(pos - 0.2, shares[0], width=0.4, color=prior_colour, label="prior")
             ax.bar(pos + 0.2, shares[1], width=0.4, color=post_colour, label="posterior")
-            ax.set_xticks(pos, cats)
+            ax.set_xticks(pos, [clip(c, 20) for c in cats], rotation=90 if len(cats) > 4 else 0)
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            if len(counts) > MAX_CATEGORIES:
+                label += f" ({MAX_CATEGORIES} most common of {len(counts):,} values)"
         ax.set_title(label, fontsize=10, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
     for ax in axes.ravel()[len(keys) :]:
@@ -1170,12 +1277,11 @@ def plot_calibration(prior: pd.DataFrame, report: dict[str, Any], *, title: str 
     handles += [Line2D([], [], color="0.35", ls="--"), Line2D([], [], color=post_colour, ls="--")]
     labels += ["prior median", "posterior median"]
     fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=9, frameon=False)
-    obs = ", ".join(o["id"] for o in report.get("observations", []))
-    fig.suptitle(
-        title
-        or f"Calibration '{report['name']}' to {obs}: {report['accepted']:,} of {report['prior_runs']:,} "
-        f"prior runs ({100 * report['acceptance_rate']:.1f} %) match",
-        x=0.01,
-        ha="left",
+    ids = [clip(o["id"], 30) for o in report.get("observations", [])]
+    obs = ", ".join(ids) if len(ids) <= 3 else f"{', '.join(ids[:3])} and {len(ids) - 3:,} more observations"
+    default = (
+        f"Calibration '{clip(report['name'], 40)}' to {obs}: {report['accepted']:,} of "
+        f"{report['prior_runs']:,} prior runs ({100 * report['acceptance_rate']:.1f} %) match"
     )
+    fig.suptitle(_titled(title or default, note), x=0.01, ha="left")
     return fig, axes

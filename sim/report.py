@@ -20,9 +20,7 @@ The report holds:
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +28,11 @@ from typing import Any
 
 import pandas as pd
 
+from sim.command import ArgumentParser, run_command
 from sim.errors import UserError
-from sim.results import SUMMARY_FILE, Results, ResultsError, load
+from sim.inputs import output_folder, show, writing
+from sim.limits import MAX_PANELS, MAX_ROWS, clip, listing, more, print_lines, showing
+from sim.results import SUMMARY_FILE, Results, atomic_write, load
 from sim.summary import NUMERIC_OUTCOMES, answer
 
 __all__ = [
@@ -78,7 +79,12 @@ def find_experiments(paths: Sequence[str | Path]) -> list[Path]:
         if (p / SUMMARY_FILE).is_file():
             found.append(p)
             continue
-        subs = sorted((d for d in p.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()), key=_job_key)
+        try:
+            subs = sorted(
+                (d for d in p.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()), key=_job_key
+            )
+        except OSError as exc:
+            raise ReportError(f"{p}: cannot read the folder ({exc.strerror or type(exc).__name__})") from None
         if not subs:
             raise ReportError(
                 f"{p}: not a finished experiment (no {SUMMARY_FILE}) nor a multirun folder holding any"
@@ -93,14 +99,14 @@ def _job_key(d: Path) -> tuple[int, str]:
 
 
 def load_experiments(paths: Sequence[str | Path]) -> dict[str, Results]:
-    """Load every experiment of ``paths``, labelled by scenario (folder name added if a scenario repeats)."""
+    """Load every experiment of ``paths``, labelled by scenario (folder name added if a scenario repeats).
+
+    Raises:
+        ReportError: a path is not an experiment nor a multirun folder.
+        sim.results.ResultsError: a damaged file (one line naming it).
+    """
     folders = find_experiments(paths)
-    loaded = []
-    for f in folders:
-        try:
-            loaded.append(load(f, variables=list(FAN_VARIABLES)))  # the report draws only these series
-        except ResultsError as exc:
-            raise ReportError(str(exc)) from None
+    loaded = [load(f, variables=list(FAN_VARIABLES)) for f in folders]  # the report draws only these series
     names = [r.scenario for r in loaded]
     out: dict[str, Results] = {}
     for r in loaded:
@@ -121,8 +127,17 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
+MAX_DISTRIBUTIONS = 12  # outcome distribution figures (the outcomes of the first questions asked)
+NOT_OUTCOMES = ("run_id", "seed", "design_point", "replication")  # runs columns that are no outcome
+
+
 def build_report(results: dict[str, Results], out: Path, *, target: str | None = None) -> Report:
     """Write ``report.md`` and ``figures/*.png`` into ``out`` for one or more experiments.
+
+    Bounded for large inputs (:mod:`sim.limits`): figures and tables show at most ``MAX_ROWS`` questions
+    or parameters and ``MAX_PANELS`` scenarios; the per-experiment figures (maps, sensitivity, PRIM) are
+    drawn for the first ``MAX_PANELS`` experiments, and at most ``MAX_DISTRIBUTIONS`` outcome
+    distributions; each cut is stated in the report.
 
     Args:
         results: scenario label -> loaded experiment (the first is the reference of comparisons).
@@ -139,56 +154,96 @@ def build_report(results: dict[str, Results], out: Path, *, target: str | None =
     report = Report(out / REPORT_FILE)
     names = list(results)
     summaries = {k: r.summary for k, r in results.items()}
+    where = SUMMARY_FILE if len(results) == 1 else f"each experiment's {SUMMARY_FILE}"
 
     def save(name: str, fig) -> None:
         path = out / FIGURES / f"{name}.png"
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
+        atomic_write(path, lambda p: fig.savefig(p, dpi=120, bbox_inches="tight", format="png"))
         plt.close(fig)
-        tmp.replace(path)
         report.figures[name] = path
 
     questions = questions_table(summaries)
     events = questions[questions["kind"] == "event"]
     if len(events):
-        save("forecast_questions", fg.plot_forest(events)[0])
+        save("forecast_questions", fg.plot_forest(events, where=where)[0])
     distributions = _distribution_outcomes(results)
+    if len(distributions) > MAX_DISTRIBUTIONS:
+        rule = "those of the first questions asked"
+        report.notes.append(
+            f"outcome distributions: {showing(MAX_DISTRIBUTIONS, len(distributions), 'outcomes', rule)}"
+        )
+        distributions = distributions[:MAX_DISTRIBUTIONS]
     horizon = max(int(r.summary["experiment"].get("horizon_days", 0)) for r in results.values())
     for outcome, kind, unit in distributions:
         data = {k: _ok(r)[outcome] for k, r in results.items() if outcome in r.runs}
-        fig, _ = fg.plot_distribution(data, outcome, unit=unit, kind=kind, horizon=horizon)
+        fig, _ = fg.plot_distribution(data, outcome, unit=unit, kind=kind, horizon=horizon, where=where)
         save(f"distribution_{outcome}", fig)
     from sim.analysis.series import fan_bands
 
     start = next(iter(results.values())).summary["experiment"].get("start_date")
+    shown = dict(list(results.items())[:MAX_PANELS])  # fans hold at most MAX_PANELS scenarios anyway
     for variable, unit in FAN_VARIABLES.items():
-        bands = {k: fan_bands(r.series, variable) for k, r in results.items() if _has(r, variable)}
+        bands = {k: fan_bands(r.series, variable) for k, r in shown.items() if _has(r, variable)}
         if bands:
-            save(f"fan_{variable}", fg.plot_fans(bands, variable, unit=unit, start_date=start)[0])
-    for k, r in results.items():
+            fig = fg.plot_fans(bands, variable, unit=unit, start_date=start, where=where)[0]
+            save(f"fan_{variable}", fig)
+    if len(results) > MAX_PANELS:
+        report.notes.append(
+            "fan charts, maps, sensitivity and PRIM figures: "
+            + showing(MAX_PANELS, len(results), "experiments", "the first, in the order given")
+        )
+    slugs = _slugs(shown)
+    for k, r in shown.items():
         shares = holder_shares(r)
-        if shares is not None:
-            places, roads = geography(r)
-            fig, _ = fg.plot_map(places, roads, shares, title=f"Who holds what at the horizon: {k}", n=_n(r))
-            save(f"map_{_slug(k)}", fig)
+        places, roads = geography(r)
+        if shares is not None and len(places):
+            title = f"Who holds what at the horizon: {clip(k, 50)}"
+            fig, _ = fg.plot_map(places, roads, shares, title=title, n=_n(r))
+            save(f"map_{slugs[k]}", fig)
     analyses = {}
-    for k, r in results.items():
+    for k, r in shown.items():
         done = explain(r, target, k, report)
         if done is None:
             continue
         analyses[k] = done
-        if done.get("sensitivity") is not None:
-            fig, _ = fg.plot_sensitivity(
-                done["sensitivity"], outcome=done["label"], title=f"What drives: {done['label']} ({k})"
-            )
-            save(f"sensitivity_{_slug(k)}", fig)
+        label = clip(done["label"], 60)
+        table = done.get("sensitivity")
+        if table is not None:
+            name = f"sensitivity_{slugs[k]}"
+            where_all = done["sensitivity_all"] = _all_rows(table, out / FIGURES / f"{name}.csv")
+            title = f"What drives: {label} ({clip(k, 40)})"
+            save(name, fg.plot_sensitivity(table, outcome=label, title=title, where=where_all)[0])
         if done.get("prim") is not None:
-            fig, _ = fg.plot_prim(done["prim"])
-            fig.suptitle(f"Scenario discovery (PRIM) for: {done['label']} ({k})")
-            save(f"prim_{_slug(k)}", fig)
+            name = f"prim_{slugs[k]}"
+            where_all = done["prim_all"] = _all_rows(done["prim"].box(), out / FIGURES / f"{name}.csv")
+            fig, _ = fg.plot_prim(done["prim"], where=where_all)
+            fig.suptitle(f"Scenario discovery (PRIM) for: {label} ({clip(k, 40)})")
+            save(name, fig)
     numeric = [o for o, kind, _ in distributions if kind == "numeric"]
-    report.path.write_text(_markdown(results, names, questions, numeric, analyses, report))
+    text = _markdown(results, names, questions, numeric, analyses, report, slugs)
+    atomic_write(report.path, lambda p: p.write_text(text, encoding="utf-8"))
     return report
+
+
+def _all_rows(table: pd.DataFrame, path: Path) -> str | None:
+    """When a figure shows only part of ``table``: write all of it as CSV, and name the file."""
+    if len(table) <= MAX_ROWS:
+        return None
+    atomic_write(path, lambda p: table.to_csv(p, index_label="parameter"))
+    return f"{FIGURES}/{path.name}"
+
+
+def _slugs(results: dict[str, Results]) -> dict[str, str]:
+    """A short file-name part per label, unique (``_2``, ``_3``... where two would be equal)."""
+    out: dict[str, str] = {}
+    for k in results:
+        base = _slug(k)[:60] or "experiment"
+        slug, i = base, 1
+        while slug in out.values():
+            i += 1
+            slug = f"{base}_{i}"
+        out[k] = slug
+    return out
 
 
 def _ok(r: Results) -> pd.DataFrame:
@@ -259,6 +314,43 @@ def _distribution_outcomes(results: dict[str, Results]) -> list[tuple[str, str, 
     return [(o, kind, unit) for o, (kind, unit) in out.items()]
 
 
+def outcome_columns(r: Results) -> list[str]:
+    """The runs columns that are outcomes: numbers or yes/no (not ids, parameters, places' holders, text)."""
+    params = set(r.summary["experiment"].get("uncertain_parameters") or [])
+    out = []
+    for c in r.runs.columns:
+        if c in NOT_OUTCOMES or c in params or str(c).startswith("holder_"):
+            continue
+        x = r.runs[c]
+        if pd.api.types.is_bool_dtype(x) or pd.api.types.is_numeric_dtype(x):
+            out.append(c)
+        elif x.dtype == object and x.map(lambda v: v is None or isinstance(v, bool | float)).all():
+            out.append(c)  # yes/no with missing values (failed runs)
+    return out
+
+
+def _number(v: Any) -> float:
+    return math.nan if v is None else float(v)
+
+
+def check_target(results: dict[str, Results], target: str) -> None:
+    """``--target`` names a question or an outcome column of at least one experiment.
+
+    Raises:
+        ReportError: one line listing what is allowed.
+    """
+    allowed: dict[str, None] = {}
+    for r in results.values():
+        questions = r.config.get("questions") or {}
+        if target in questions or target in outcome_columns(r):
+            return
+        allowed.update(dict.fromkeys(questions))
+        allowed.update(dict.fromkeys(outcome_columns(r)))
+    raise ReportError(
+        f"--target: got {show(target)}; allowed: a question id or an outcome ({listing(allowed)})"
+    )
+
+
 def holder_shares(r: Results) -> pd.DataFrame | None:
     """Share of ok runs in which each faction holds each place at the horizon (None: not recorded)."""
     cols = [c for c in r.runs.columns if c.startswith("holder_")]
@@ -306,20 +398,22 @@ def explain(
     cfg = r.config
     target = target or cfg.get("analysis", {}).get("target", "gna_takes_sirte")
     ok = _ok(r)
-    questions = cfg.get("questions", {})
-    if target in questions and questions[target].get("op") != "quantiles":
-        q = questions[target]
-        if target in r.summary["questions"] and r.summary["questions"][target].get("not_modelled"):
-            report.notes.append(f"{label}: the target {target!r} is not modelled in this scenario")
-            return None
+    questions = cfg.get("questions") or {}
+    q = questions.get(target)
+    if q is not None and r.summary["questions"].get(target, {}).get("not_modelled"):
+        report.notes.append(f"{label}: the target {show(target)} is not modelled in this scenario")
+        return None
+    if q is not None and q.get("op") != "quantiles":
         y = answer(ok, q).to_numpy(dtype=bool)
         name, event = q["text"], True
     else:
-        outcome = questions[target]["outcome"] if target in questions else target
-        if outcome not in ok:
-            report.notes.append(f"{label}: analysis.target {target!r} is neither a question nor an outcome")
+        outcome = q["outcome"] if q is not None else target
+        if outcome not in outcome_columns(r):
+            report.notes.append(
+                f"{label}: analysis.target {show(target)} is neither a question nor an outcome"
+            )
             return None
-        y = ok[outcome].to_numpy(dtype=float)
+        y = pd.to_numeric(ok[outcome].map(_number), errors="coerce").to_numpy(dtype=float)
         name, event = outcome, False
     X = ok[params].apply(pd.to_numeric, errors="coerce")
     numeric = [c for c in params if X[c].notna().all()]
@@ -381,14 +475,32 @@ def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.2f}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+def _cell(x: Any) -> str:
+    """Text for a Markdown table cell: one line, no column breaks, at most 200 characters."""
+    return clip(x, 200).replace("|", "\\|")
+
+
+def _table(header: list[str], rows: list[list[str]], where: str = "", hidden: int = 0) -> str:
+    """A Markdown table of at most ``MAX_ROWS`` rows, then "… and N more (see WHERE)".
+
+    Args:
+        header: the column names.
+        rows: the rows (those beyond ``MAX_ROWS`` are left out and counted).
+        where: the file holding every row.
+        hidden: rows left out already by the caller.
+    """
+    lines = ["| " + " | ".join(map(_cell, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(_cell, row)) + " |" for row in rows[:MAX_ROWS]]
+    hidden += max(0, len(rows) - MAX_ROWS)
+    if hidden:
+        lines += ["", more(hidden, where) if where else f"… and {hidden:,} more"]
     return "\n".join(lines)
 
 
-def _questions_md(table: pd.DataFrame, names: list[str], cell) -> str:
-    """A Markdown table of questions (rows) by scenario (columns); ``cell(row)`` formats an answer."""
+def _questions_md(table: pd.DataFrame, names: list[str], cell, where: str) -> str:
+    """A Markdown table of the first questions (rows) by scenario (columns); ``cell(row)`` formats one."""
+    ids = list(dict.fromkeys(table["question"]))
+    table = table[table["question"].isin(ids[:MAX_ROWS])]
     rows = []
     for _qid, g in table.groupby("question", sort=False):
         text, unit = g["text"].iloc[0], g["unit"].iloc[0]
@@ -398,7 +510,7 @@ def _questions_md(table: pd.DataFrame, names: list[str], cell) -> str:
             modelled = not row.empty and not row["not_modelled"].iloc[0]
             cells.append(cell(row.iloc[0]) if modelled else "not modelled")
         rows.append(cells)
-    return _table(["question", *names], rows)
+    return _table(["question", *names], rows, where, hidden=max(0, len(ids) - MAX_ROWS))
 
 
 def _markdown(
@@ -408,17 +520,25 @@ def _markdown(
     numeric_outcomes: list[str],
     analyses: dict[str, dict[str, Any]],
     report: Report,
+    slugs: dict[str, str],
 ) -> str:
     from sim.analysis.compare import compare_numeric, compare_questions
 
     first = next(iter(results.values())).summary["experiment"]
     level = first.get("interval", "Wilson 90%")
+    where = SUMMARY_FILE if len(results) == 1 else f"each experiment's {SUMMARY_FILE}"
+    cols = names[:MAX_PANELS]  # scenario columns of the tables
     md = ["# Scenario report", ""]
     md.append(
         f"{len(results)} experiment(s) of the {first.get('theatre', '?')} theatre, day 0 = "
         f"{first.get('start_date', '?')}. Probabilities are shares of the runs with {level} intervals; "
         "failed runs are left out and counted."
     )
+    if len(names) > len(cols):
+        md += [
+            "",
+            f"Tables: {showing(len(cols), len(names), 'scenarios', 'the first, in the order given', where)}.",
+        ]
     md += ["", "## Experiments", ""]
     rows = []
     for k, r in results.items():
@@ -428,11 +548,8 @@ def _markdown(
             [k, f"`{r.path}`", str(e.get("ok")), str(e.get("failed")), str(e.get("horizon_days")),
              str(e.get("design")), str(e.get("seed")), params]
         )  # fmt: skip
-    md.append(
-        _table(
-            ["scenario", "folder", "runs ok", "failed", "horizon (days)", "design", "seed", "uncertain"], rows
-        )
-    )
+    header = ["scenario", "folder", "runs ok", "failed", "horizon (days)", "design", "seed", "uncertain"]
+    md.append(_table(header, rows, "the folders given"))
 
     md += ["", "## Forecast questions", ""]
     if "forecast_questions" in report.figures:
@@ -441,7 +558,7 @@ def _markdown(
     events = questions[questions["kind"] == "event"]
     md.append(
         _questions_md(
-            events, names, lambda x: f"{_pct(x['probability'])} [{_pct(x['low'])}, {_pct(x['high'])}]"
+            events, cols, lambda x: f"{_pct(x['probability'])} [{_pct(x['low'])}, {_pct(x['high'])}]", where
         )
     )
     numeric = questions[questions["kind"] == "numeric"]
@@ -449,24 +566,35 @@ def _markdown(
         md += ["", "Numeric questions: median [5%, 95%] over the runs where the outcome is defined.", ""]
         md.append(
             _questions_md(
-                numeric, names, lambda x: f"{_num(x.get('p50'))} [{_num(x.get('p05'))}, {_num(x.get('p95'))}]"
+                numeric,
+                cols,
+                lambda x: f"{_num(x.get('p50'))} [{_num(x.get('p05'))}, {_num(x.get('p95'))}]",
+                where,
             )
         )
 
     if len(results) > 1:
         ref = names[0]
         conf = float(next(iter(results.values())).config.get("analysis", {}).get("confidence", 0.9))
-        diffs = compare_questions({k: r.summary for k, r in results.items()}, ref, conf)
-        md += ["", f"## Differences from {ref}", ""]
+        ids = list(dict.fromkeys(events["question"]))
+        kept = set(ids[:MAX_ROWS])  # compare only the questions the table shows
+        summaries = {
+            k: {**r.summary, "questions": {q: v for q, v in r.summary["questions"].items() if q in kept}}
+            for k, r in results.items()
+            if k in cols
+        }
+        diffs = compare_questions(summaries, ref, conf)
+        short = clip(ref, 60)
+        md += ["", f"## Differences from {short}", ""]
         md.append(
-            f"Each scenario's probability minus {ref}'s, with a {conf:.0%} Newcombe interval; **bold** where "
-            "the interval excludes 0 (a difference the runs resolve), plain where it could be noise."
+            f"Each scenario's probability minus {short}'s, with a {conf:.0%} Newcombe interval; **bold** "
+            "where the interval excludes 0 (a difference the runs resolve), plain where it could be noise."
         )
         md.append("")
         rows = []
         for _qid, g in diffs.groupby("question", sort=False):
             cells = [g["text"].iloc[0]]
-            for k in names[1:]:
+            for k in cols[1:]:
                 row = g[g["scenario"] == k]
                 if row.empty:
                     cells.append("–")
@@ -475,19 +603,20 @@ def _markdown(
                 cell = f"{_pts(x['difference'])} pts [{_pts(x['low'])}, {_pts(x['high'])}]"
                 cells.append(f"**{cell}**" if x["clear"] else cell)
             rows.append(cells)
-        md.append(_table(["question", *names[1:]], rows))
+        md.append(_table(["question", *cols[1:]], rows, where, hidden=max(0, len(ids) - MAX_ROWS)))
         samples = {}
         for o in numeric_outcomes:
-            samples[o] = {k: _ok(r)[o] for k, r in results.items() if o in r.runs}
+            samples[o] = {k: _ok(r)[o] for k, r in results.items() if o in r.runs and k in cols}
         tests = compare_numeric(samples, ref)
         if len(tests):
             md += ["", "Numeric outcomes: difference of medians, and two-sample tests against "
-                   f"{ref} (p < 0.05: the distributions differ beyond sampling noise).", ""]  # fmt: skip
+                   f"{short} (p < 0.05: the distributions differ beyond sampling noise).", ""]  # fmt: skip
             rows = [
                 [t.outcome, t.scenario, _num(t.median_difference), f"{t.mannwhitney_p:.3g}", f"{t.ks_p:.3g}"]
                 for t in tests.itertuples()
             ]
-            md.append(_table(["outcome", "scenario", "median difference", "Mann-Whitney p", "KS p"], rows))
+            header = ["outcome", "scenario", "median difference", "Mann-Whitney p", "KS p"]
+            md.append(_table(header, rows, "the runs.parquet files"))
 
     dist = [k for k in report.figures if k.startswith("distribution_")]
     if dist:
@@ -504,7 +633,7 @@ def _markdown(
     if analyses:
         md += ["", "## What drives the answer", ""]
         for k, a in analyses.items():
-            md += [f"### {k}: {a['label']}", ""]
+            md += [f"### {clip(k, 60)}: {clip(a['label'], 120)}", ""]
             s = a.get("sensitivity")
             if s is not None:
                 measure, second = s.attrs.get("measures", ("index", "second"))
@@ -513,8 +642,10 @@ def _markdown(
                 rows = [
                     [f"`{p}`", _fmt(x["index"]), _fmt(x["conf"]), _fmt(x["second"])] for p, x in s.iterrows()
                 ]
-                md.append(_table(["parameter", measure, "± (95%)", second], rows))
-                md += ["", f"![sensitivity]({FIGURES}/sensitivity_{_slug(k)}.png)", ""]
+                md.append(
+                    _table(["parameter", measure, "± (95%)", second], rows, a.get("sensitivity_all") or "")
+                )
+                md += ["", f"![sensitivity]({FIGURES}/sensitivity_{slugs[k]}.png)", ""]
             p = a.get("prim")
             if p is not None:
                 row = p.trajectory.iloc[p.chosen]
@@ -534,13 +665,12 @@ def _markdown(
                     ]
                     for q, b in box.iterrows()
                 ]
-                md.append(
-                    _table(["parameter", "from", "to", "sampled range"], rows) if rows else "(no restriction)"
-                )
-                md += ["", f"![prim]({FIGURES}/prim_{_slug(k)}.png)", ""]
+                table = _table(["parameter", "from", "to", "sampled range"], rows, a.get("prim_all") or "")
+                md.append(table if rows else "(no restriction)")
+                md += ["", f"![prim]({FIGURES}/prim_{slugs[k]}.png)", ""]
     if report.notes:
         md += ["", "## Notes", ""]
-        md += [f"- {n}" for n in report.notes]
+        md += [f"- {clip(n, 300)}" for n in report.notes]
     return "\n".join(md) + "\n"
 
 
@@ -559,8 +689,12 @@ def _fmt(x: float) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.report DIR [DIR ...] [--out OUT] [--target ID]``; returns the exit code."""
-    ap = argparse.ArgumentParser(
+    """``python -m sim.report DIR [DIR ...] [--out OUT] [--target ID]``; returns the exit code.
+
+    Raises:
+        sim.errors.UserError: bad input (one line; :func:`sim.command.run_command` exits 2).
+    """
+    ap = ArgumentParser(
         prog="python -m sim.report",
         description="Report of one experiment, or a comparison of several (experiment or multirun folders).",
     )
@@ -570,23 +704,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--target", help="question id or outcome for sensitivity and PRIM (default: analysis.target)"
     )
     args = ap.parse_args(argv)
+    if args.out is None and len(args.folders) > 1:
+        raise ReportError("--out: needed when several folders are given")
+    out = output_folder(args.out or args.folders[0], "--out" if args.out else "the folder", ReportError)
+    results = load_experiments(args.folders)
+    if args.target is not None:
+        check_target(results, args.target)
     import matplotlib
 
     matplotlib.use("Agg")  # files only, whatever the environment's default backend
-    try:
-        results = load_experiments(args.folders)
-        out = Path(args.out) if args.out else (Path(args.folders[0]) if len(args.folders) == 1 else None)
-        if out is None:
-            raise ReportError("--out: needed when several folders are given")
+    with writing(out):
         report = build_report(results, out, target=args.target)
-    except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     print(f"report of {len(results)} experiment(s): {report.path} ({len(report.figures)} figures)")
-    for note in report.notes:
-        print(f"note: {note}")
+    print_lines([f"note: {clip(n, 200)}" for n in report.notes], REPORT_FILE)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

@@ -25,6 +25,10 @@ __all__ = ["Results", "ResultsError", "StorageError", "atomic_write", "load", "w
 RUNS_FILE = "runs.parquet"
 SERIES_FILE = "series.parquet"
 SUMMARY_FILE = "summary.json"
+CONFIG_FILE = ".hydra/config.yaml"  # the composed config Hydra's run saved
+#: columns every results folder's Parquet files hold, with their kind
+RUNS_COLUMNS = {"run_id": "integer", "status": "string"}
+SERIES_COLUMNS = {"run_id": "integer", "day": "integer", "variable": "string", "value": "number"}
 
 
 class ResultsError(UserError):
@@ -112,7 +116,7 @@ def _jsonable(x: Any) -> Any:
 
 
 def load(path: str | os.PathLike, variables: Sequence[str] | None = None) -> Results:
-    """Load a finished experiment folder.
+    """Load a finished experiment folder, checking every file before anything uses it.
 
     Args:
         path: the experiment's output folder.
@@ -123,20 +127,21 @@ def load(path: str | os.PathLike, variables: Sequence[str] | None = None) -> Res
         :class:`Results` with ``runs`` and ``series`` data frames, ``summary`` and ``config`` dicts.
 
     Raises:
-        ResultsError: the folder does not exist or is not a finished experiment.
+        ResultsError: one line naming the folder or the damaged file: missing, unreadable Parquet, a
+            required column missing or of the wrong type, invalid JSON or YAML, files that disagree.
     """
-    import yaml
+    from sim.results_check import check_config, check_consistent, check_summary, read_parquet
 
     root = Path(path)
     if not root.is_dir():
         raise ResultsError(f"{root}: no such folder")
-    missing = [f for f in (RUNS_FILE, SERIES_FILE, SUMMARY_FILE) if not (root / f).is_file()]
+    missing = [f for f in (RUNS_FILE, SERIES_FILE, SUMMARY_FILE, CONFIG_FILE) if not (root / f).is_file()]
     if missing:
         raise ResultsError(f"{root}: not a finished experiment (missing {', '.join(missing)})")
-    runs = pd.read_parquet(root / RUNS_FILE)
+    summary = check_summary(root / SUMMARY_FILE)
+    config = check_config(root / CONFIG_FILE)
+    runs, kinds = read_parquet(root / RUNS_FILE, RUNS_COLUMNS)
     filters = None if variables is None else [("variable", "in", list(variables))]
-    series = pd.read_parquet(root / SERIES_FILE, filters=filters)
-    summary = json.loads((root / SUMMARY_FILE).read_text())
-    config_file = root / ".hydra" / "config.yaml"
-    config = yaml.safe_load(config_file.read_text()) if config_file.is_file() else {}
+    series, _ = read_parquet(root / SERIES_FILE, SERIES_COLUMNS, filters=filters)
+    check_consistent(root, runs, kinds, summary, config)
     return Results(path=root, runs=runs, series=series, summary=summary, config=config)

@@ -22,10 +22,8 @@ folder, or ``--out``. Questions not modelled in the experiment's scenario are sk
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import math
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,56 +32,83 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.scoring import brier, crps_ensemble, log_score, reliability
+from sim.command import ArgumentParser, run_command
 from sim.errors import UserError
-from sim.results import Results, ResultsError, load, write_json
+from sim.inputs import a_date, finite_number, once, output_folder, show, writing
+from sim.limits import clip, listing, print_lines
+from sim.results import Results, atomic_write, load, write_json
 from sim.summary import answer
 
 __all__ = ["RELIABILITY_MIN", "ScoreError", "load_resolutions", "main", "score"]
 
 RELIABILITY_MIN = 8  # yes/no questions needed for a reliability diagram
+SCORES_FILE = "scores.json"
 
 
 class ScoreError(UserError):
     """Bad input (one line, shown without a traceback)."""
 
 
+FIELDS = ("question", "outcome", "value", "date", "source", "base_rate")
+
+
 def load_resolutions(path: str | Path, questions: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Read and check a resolutions file against the experiment's questions.
 
     Raises:
-        ScoreError: one line naming the entry and field at fault.
+        ScoreError: one line naming the file, the entry and field at fault, and what is allowed; a
+            question resolved twice is refused too.
     """
     from sim.config import read_entries
 
     entries = read_entries(path, "resolutions", ScoreError)
-    out = []
+    if not questions:
+        raise ScoreError(f"{path}: the experiment has no questions to resolve")
+    out, seen = [], {}
     for i, e in enumerate(entries):
-        key = f"resolutions[{i}]"
+        entry = f"resolutions[{i}]"
+        key = f"{path}: {entry}"
         if not isinstance(e, dict):
-            raise ScoreError(f"{key}: expected a mapping with question, outcome or value, date, source")
-        qid = e.get("question")
-        if qid not in questions:
-            raise ScoreError(f"{key}.question: {qid!r}; allowed: {', '.join(sorted(questions))}")
-        numeric = questions[qid]["op"] == "quantiles"
-        field = "value" if numeric else "outcome"
-        if field not in e:
             raise ScoreError(
-                f"{key}.{field}: missing (question {qid!r} is {'numeric' if numeric else 'yes/no'})"
+                f"{key}: got {show(e)}; allowed: a mapping with question, outcome or value, date, source"
             )
-        if numeric and not isinstance(e["value"], int | float):
-            raise ScoreError(f"{key}.value: got {e['value']!r}; allowed: a number")
-        if not numeric and not isinstance(e["outcome"], bool):
-            raise ScoreError(f"{key}.outcome: got {e['outcome']!r}; allowed: true or false")
-        if not str(e.get("source") or "").strip():
+        extra = [f for f in e if f not in FIELDS]
+        if extra:
+            raise ScoreError(f"{key}.{clip(extra[0], 40)}: unknown field; allowed: {', '.join(FIELDS)}")
+        qid = e.get("question")
+        if not isinstance(qid, str) or qid not in questions:
+            raise ScoreError(f"{key}.question: got {show(qid)}; allowed: {listing(questions)}")
+        once(seen, qid, f"{key}.question", entry, ScoreError)
+        numeric = questions[qid]["op"] == "quantiles"
+        field, other = ("value", "outcome") if numeric else ("outcome", "value")
+        kind = "numeric" if numeric else "yes/no"
+        if field not in e:
+            raise ScoreError(f"{key}.{field}: missing (question {show(qid)} is {kind})")
+        if other in e:
+            raise ScoreError(f"{key}.{other}: not for question {show(qid)} ({kind}); give its {field} only")
+        if numeric:
+            finite_number(e["value"], f"{key}.value", ScoreError)
+        elif not isinstance(e["outcome"], bool):
+            raise ScoreError(f"{key}.outcome: got {show(e['outcome'])}; allowed: true or false")
+        source = e.get("source")
+        if not str(source or "").strip():
             raise ScoreError(f"{key}.source: missing; every resolution names where it is recorded")
-        try:
-            date = dt.date.fromisoformat(str(e.get("date")))
-        except ValueError:
-            raise ScoreError(f"{key}.date: got {e.get('date')!r}; allowed: YYYY-MM-DD") from None
+        if not isinstance(source, str):
+            raise ScoreError(f"{key}.source: got {show(source)}; allowed: text naming where it is recorded")
+        date = a_date(e.get("date"), f"{key}.date", ScoreError)
         base = e.get("base_rate")
-        if base is not None and not (isinstance(base, int | float) and 0 <= base <= 1):
-            raise ScoreError(f"{key}.base_rate: got {base!r}; allowed range [0, 1]")
-        out.append({**e, "question": qid, "date": date.isoformat(), "numeric": numeric})
+        if base is not None and numeric:
+            raise ScoreError(
+                f"{key}.base_rate: not for question {show(qid)} (numeric); allowed on yes/no questions"
+            )
+        row = {"question": qid, "date": date.isoformat(), "source": source.strip(), "numeric": numeric}
+        if numeric:
+            row["value"] = e["value"]
+        else:
+            row["outcome"] = e["outcome"]
+            if base is not None:
+                row["base_rate"] = finite_number(base, f"{key}.base_rate", ScoreError, low=0, high=1)
+        out.append(row)
     return out
 
 
@@ -91,6 +116,8 @@ def score(res: Results, resolutions: list[dict[str, Any]]) -> dict[str, Any]:
     """Score the experiment's forecasts of the resolved questions (see the module docstring)."""
     questions = res.config.get("questions", {})
     ok = res.runs[res.runs["status"] == "ok"]
+    if ok.empty:
+        raise ScoreError(f"{res.path}: no run finished ok (all {len(res.runs):,} failed); nothing to score")
     start = dt.date.fromisoformat(str(res.summary["experiment"].get("start_date")))
     horizon = int(res.summary["experiment"].get("horizon_days", 0))
     rows, skipped, notes = [], [], []
@@ -103,7 +130,7 @@ def score(res: Results, resolutions: list[dict[str, Any]]) -> dict[str, Any]:
             continue
         row: dict[str, Any] = {"question": qid, "text": q["text"], "date": r["date"], "source": r["source"]}
         if r["numeric"]:
-            values = ok[q["outcome"]].astype(float).dropna()
+            values = pd.to_numeric(ok[q["outcome"]], errors="coerce").astype(float).dropna()
             if values.empty:
                 skipped.append({"question": qid, "why": "the outcome is not defined in any run"})
                 continue
@@ -168,60 +195,59 @@ def _figures(scores: dict[str, Any], folder: Path) -> list[Path]:
     table = pd.DataFrame([x for x in scores["questions"] if x["kind"] == "binary"])
     figures = []
     if len(table):
-        figures.append(("scores", plot_scores(table, scenario=scores["experiment"]["scenario"])[0]))
+        scenario = scores["experiment"]["scenario"]
+        figures.append(("scores", plot_scores(table, scenario=scenario, where=SCORES_FILE)[0]))
     if len(table) >= RELIABILITY_MIN:
         rel = reliability(table["forecast"], table["outcome"].astype(float))
         figures.append(("reliability", plot_reliability(rel, n=len(table))[0]))
     for name, fig in figures:
         path = folder / f"{name}.png"
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+        atomic_write(path, lambda p, fig=fig: fig.savefig(p, dpi=120, bbox_inches="tight", format="png"))
         plt.close(fig)
         written.append(path)
     return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.score RESULTS_DIR RESOLUTIONS.yaml [--out DIR]``; returns the exit code."""
-    ap = argparse.ArgumentParser(prog="python -m sim.score", description=__doc__.splitlines()[0])
+    """``python -m sim.score RESULTS_DIR RESOLUTIONS.yaml [--out DIR]``; returns the exit code.
+
+    Raises:
+        sim.errors.UserError: bad input (one line; :func:`sim.command.run_command` exits 2).
+    """
+    ap = ArgumentParser(prog="python -m sim.score", description=__doc__.splitlines()[0])
     ap.add_argument("results", help="a finished experiment folder")
     ap.add_argument("resolutions", help="YAML file of resolved questions")
     ap.add_argument("--out", help="where to write scores.json and figures/ (default: the results folder)")
     args = ap.parse_args(argv)
+    out = output_folder(args.out or args.results, "--out" if args.out else "results folder", ScoreError)
+    res = load(args.results)
+    resolutions = load_resolutions(args.resolutions, res.config.get("questions", {}))
+    scores = score(res, resolutions)
     import matplotlib
 
     matplotlib.use("Agg")
-    try:
-        try:
-            res = load(args.results)
-        except ResultsError as exc:
-            raise ScoreError(str(exc)) from None
-        resolutions = load_resolutions(args.resolutions, res.config.get("questions", {}))
-        scores = score(res, resolutions)
-    except ScoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    out = Path(args.out) if args.out else Path(args.results)
-    figures = _figures(scores, out / "figures")
-    write_json(scores, out / "scores.json")
+    with writing(out):
+        figures = _figures(scores, out / "figures")
+        write_json(scores, out / SCORES_FILE)
     b = scores["overall"]["binary"]
     if b:
         print(
-            f"{b['n']} yes/no questions: Brier {b['brier']:.3f} (0.5 everywhere: 0.250), log {b['log']:.3f} "
-            f"(0.5: {math.log(2):.3f}), Brier skill vs 0.5: {b['brier_skill_vs_half']:+.2f}"
+            f"{b['n']:,} yes/no questions: Brier {b['brier']:.3f} (0.5 everywhere: 0.250), "
+            f"log {b['log']:.3f} (0.5: {math.log(2):.3f}), "
+            f"Brier skill vs 0.5: {b['brier_skill_vs_half']:+.2f}"
         )
-    for x in scores["questions"]:
-        if x["kind"] == "numeric":
-            print(
-                f"{x['question']}: CRPS {x['crps']:,.1f} "
-                f"(value {x['value']:,}, ensemble median {x['median']:,.0f})"
-            )
-    for s in scores["skipped"]:
-        print(f"skipped {s['question']}: {s['why']}")
-    for n in scores["notes"]:
-        print(f"note: {n}")
-    print(f"scores: {out / 'scores.json'}; figures: {', '.join(str(f) for f in figures) or 'none'}")
+    numeric = [
+        f"{clip(x['question'], 40)}: CRPS {x['crps']:,.1f} "
+        f"(value {x['value']:,}, ensemble median {x['median']:,.0f})"
+        for x in scores["questions"]
+        if x["kind"] == "numeric"
+    ]
+    print_lines(numeric, SCORES_FILE)
+    print_lines([f"skipped {clip(s['question'], 40)}: {s['why']}" for s in scores["skipped"]], SCORES_FILE)
+    print_lines([f"note: {clip(n, 200)}" for n in scores["notes"]], SCORES_FILE)
+    print(f"scores: {out / SCORES_FILE}; figures: {', '.join(str(f) for f in figures) or 'none'}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

@@ -267,7 +267,9 @@ FAILED_LISTED = 50  # failed runs named (with seed and error) in the summary; ru
 
 
 def format_summary(summary: Mapping[str, Any]) -> str:
-    """The summary as a plain-text table for the terminal."""
+    """The summary as a plain-text table for the terminal (at most ``MAX_ROWS`` questions of each kind)."""
+    from sim.limits import MAX_ROWS, more
+
     e = summary["experiment"]
     level = e.get("interval", f"Wilson {CONFIDENCE:.0%}").split()[-1]
     lines = [
@@ -281,18 +283,20 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         "",
         f"{'question':<58} {'P':>5}  {level + ' interval':>13}",
     ]
-    numeric = []
+    numeric, events = [], []
     for q in summary["questions"].values():
-        if q.get("kind") == "numeric":
-            numeric.append(q)
-        elif q.get("not_modelled"):
+        (numeric if q.get("kind") == "numeric" else events).append(q)
+    for q in events[:MAX_ROWS]:
+        if q.get("not_modelled"):
             lines.append(f"{q['text'][:58]:<58}   not modelled in this scenario")
         else:
             lo, hi = q["interval"] or (None, None)
             lines.append(f"{q['text'][:58]:<58} {_pct(q['probability'])}  [{_pct(lo)}, {_pct(hi)}]")
+    if len(events) > MAX_ROWS:
+        lines.append(f"  {more(len(events) - MAX_ROWS, 'summary.json')}")
     if numeric:
         lines += ["", f"{'numeric question':<58} {'median':>10}  {'p05':>10} {'p95':>10}"]
-        for q in numeric:
+        for q in numeric[:MAX_ROWS]:
             if q.get("not_modelled"):
                 lines.append(f"{q['text'][:58]:<58}   not modelled in this scenario")
                 continue
@@ -301,6 +305,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
                 f"{q['text'][:58]:<58} {_num(qs.get('p50')):>10}  {_num(qs.get('p05')):>10} "
                 f"{_num(qs.get('p95')):>10}"
             )
+        if len(numeric) > MAX_ROWS:
+            lines.append(f"  {more(len(numeric) - MAX_ROWS, 'summary.json')}")
     lines += ["", f"{'outcome':<24} {'unit':<16} {'defined':>8} {'p05':>10} {'median':>10} {'p95':>10}"]
     for name, o in summary["outcomes"].items():
         lines.append(

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from analysis_inputs import command
 from scipy import stats
 
 from sim.calibrate import (
@@ -214,7 +215,11 @@ GOOD = {
         ({"variable": "front"}, r"observations\[0\]\.variable: got 'front'; allowed: .*front_km"),
         ({"stat": "median"}, r"observations\[0\]\.stat: got 'median'; allowed: value, min, max, mean, range"),
         ({"value": float("nan")}, r"observations\[0\]\.value: got nan; allowed: a finite number"),
-        ({"tolerance": -1}, r"observations\[0\]\.tolerance: got -1; allowed range \[0, inf\)"),
+        ({"tolerance": -1}, r"observations\[0\]\.tolerance: got -1; allowed: a finite number >= 0"),
+        ({"value": True}, r"observations\[0\]\.value: got True; allowed: a finite number"),
+        ({"tolerance": float("inf")}, r"observations\[0\]\.tolerance: got inf; allowed: a finite number"),
+        ({"id": ["f"]}, r"observations\[0\]\.id: got \['f'\]; allowed: a unique non-empty name"),
+        ({"text": {"a": 1}}, r"observations\[0\]\.text: got \{'a': 1\}; allowed: text"),
         ({"source": ""}, r"observations\[0\]\.source: missing"),
         ({"outcome": "sirte_captured_day"}, r"observations\[0\]: give exactly one of outcome"),
         ({"since": "2020-09-01"}, r"observations\[0\]\.since: day 86; allowed: day 0 to the date's day 60"),
@@ -299,21 +304,19 @@ def test_calibrate_command_writes_a_usable_posterior(prior, tmp_path, capsys):
     }
     assert draws <= rows  # parameters drawn together, from one accepted run
     # refusing to overwrite without --force
-    assert (
-        main(
-            [str(SEED_OBSERVATIONS), "--name", "june", "--results", str(prior), "--config-dir", str(configs)]
-        )
-        == 2
-    )
-    assert "exists; pass --force" in capsys.readouterr().err
+    again = [SEED_OBSERVATIONS, "--name", "june", "--results", prior, "--config-dir", configs]
+    code, _, err = command(main, again, capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "exists; pass --force" in err
 
 
 def test_no_match_is_an_error_and_writes_no_posterior(prior, tmp_path, capsys):
     path = write_obs(tmp_path, [{**GOOD, "value": -1}])  # a range is never negative
     configs = tmp_path / "configs"
-    code = main([str(path), "--name", "none", "--results", str(prior), "--config-dir", str(configs)])
+    code, _, err = command(
+        main, [path, "--name", "none", "--results", prior, "--config-dir", configs], capsys
+    )
     assert code == 2
-    err = capsys.readouterr().err
     assert err.startswith("error: no run of 40 matched every observation (least matched: f, 0% of runs)")
     assert not (configs / "calibrated" / "none.yaml").exists()
 
@@ -324,10 +327,10 @@ def test_an_experiment_without_uncertain_parameters_is_refused(tmp_path, capsys)
     folder = tmp_path / "plain"
     sim.run(["mc.runs=2", "horizon_days=5", "executor=serial", "analysis.report=false"], folder, quiet=True)
     path = write_obs(tmp_path, [{**GOOD, "date": "2020-06-10"}])
-    assert main([str(path), "--name", "x", "--results", str(folder), "--config-dir", str(tmp_path)]) == 2
-    assert "no uncertain parameters to calibrate (run it with uncertain=<group>)" in capsys.readouterr().err
-    assert main([str(path), "--name", "Bad Name", "--results", str(folder)]) == 2
-    assert "--name: got 'Bad Name'" in capsys.readouterr().err
+    code, _, err = command(main, [path, "--name", "x", "--results", folder, "--config-dir", tmp_path], capsys)
+    assert code == 2 and "no uncertain parameters to calibrate (run it with uncertain=<group>)" in err
+    code, _, err = command(main, [path, "--name", "Bad Name", "--results", folder], capsys)
+    assert code == 2 and "--name: got 'Bad Name'" in err
 
 
 @pytest.mark.parametrize(
@@ -341,15 +344,15 @@ def test_an_experiment_without_uncertain_parameters_is_refused(tmp_path, capsys)
         ),
         (
             ["uncertain=june2020", "horizon_days=50"],
-            "error: observations[0].date: 2020-08-06 is day 60; allowed",
+            f"error: {SEED_OBSERVATIONS}: observations[0].date: 2020-08-06 is day 60; allowed",
         ),
     ],
 )
 def test_a_bad_prior_is_refused_before_anything_runs(tmp_path, capsys, overrides, message):
     folder = tmp_path / "prior"
     args = [str(SEED_OBSERVATIONS), "--name", "x", "--folder", str(folder), "--config-dir", str(tmp_path)]
-    assert main([*args, *overrides]) == 2
-    err = capsys.readouterr().err
+    code, _, err = command(main, [*args, *overrides], capsys)
+    assert code == 2
     assert err.startswith(message) and err.count("\n") == 1
     assert not folder.exists()
 
@@ -368,8 +371,8 @@ def test_a_folder_holding_another_prior_is_refused_before_anything_runs(prior, t
     args = [str(SEED_OBSERVATIONS), "--name", "x", "--folder", str(folder), "--config-dir", str(tmp_path)]
     overrides = ["uncertain=june2020", "mc.runs=8", "horizon_days=105", "executor=serial"]
     for resume in ("true", "false"):
-        assert main([*args, *overrides, f"mc.resume={resume}"]) == 2
-        err = capsys.readouterr().err
+        code, _, err = command(main, [*args, *overrides, f"mc.resume={resume}"], capsys)
+        assert code == 2
         assert err.startswith(f"error: --folder: {folder}: holds a different experiment"), err
         assert err.count("\n") == 1
     assert tree() == before

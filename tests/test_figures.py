@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -388,3 +389,118 @@ def test_outlines_file():
 def test_import_sim_does_not_import_matplotlib():
     code = "import sim, sys; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ----------------------------------------------------------------------------------------------- large inputs
+
+MAX_PX = 6000  # at dpi 120: the figures are at most some 40 inches tall
+MAX_WIDTH_PX = 2000  # and 9-12 inches wide (long titles and labels are wrapped or cut)
+
+
+def bounded(fig, tmp_path, name: str) -> str:
+    """Save as the report does (dpi 120, tight); the PNG stays below MAX_PX; returns the figure's text."""
+    from PIL import Image
+
+    path = tmp_path / f"{name}.png"
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    width, height = Image.open(path).size
+    assert width < MAX_WIDTH_PX and height < MAX_PX, (name, width, height)
+    return texts(fig)
+
+
+def test_forest_of_3000_questions_draws_the_first_40_and_says_so(tmp_path):
+    table = question_table(3000, ["baseline"])
+    table.loc[0, "text"] = "A very long question " * 500
+    fig, ax = figures.plot_forest(table, where="summary.json")
+    text = bounded(fig, tmp_path, "forest")
+    assert "showing 40 of 3,000 questions (the first, in the order asked); all in summary.json" in text
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 40 and labels[1].startswith("Question 1:") and labels[-1].startswith("Question 39:")
+    assert labels[0].count("\n") == 2 and labels[0].endswith("…")  # a long text: three lines at most
+
+
+def test_scores_of_3000_questions_draw_the_40_worst_and_say_so(tmp_path):
+    rng = np.random.default_rng(1)
+    p = rng.random(3000)
+    outcome = rng.random(3000) < 0.5
+    table = pd.DataFrame({"text": [f"Q{i}" for i in range(3000)], "forecast": p, "outcome": outcome,
+                          "brier": (p - outcome) ** 2, "n": 100})  # fmt: skip
+    fig, (ax, _) = figures.plot_scores(table, scenario="baseline", where="scores.json")
+    text = bounded(fig, tmp_path, "scores")
+    assert "showing 40 of 3,000 questions (those with the largest Brier scores); all in scores.json" in text
+    assert "3,000 questions" in fig._suptitle.get_text()
+    shown = {t.get_text() for t in ax.get_yticklabels()}
+    worst = set(table.nlargest(40, "brier")["text"])
+    assert shown == worst
+
+
+def test_sensitivity_of_300_parameters_draws_the_40_largest(tmp_path):
+    names = [f"mechanisms.group{i}.parameter_{i}" for i in range(300)]
+    table = pd.DataFrame({"index": np.linspace(0, 1, 300), "conf": 0.01, "second": np.nan}, index=names)
+    table.attrs.update(method="sobol", measures=("ST", "S1"), n=1000)
+    fig, ax = figures.plot_sensitivity(table, outcome="x", where="figures/sensitivity.csv")
+    text = bounded(fig, tmp_path, "sens300")
+    assert "showing 40 of 300 parameters (the largest total-order Sobol index ST)" in text
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert (
+        len(labels) == 40 and labels[-1] == "group299.parameter_299" and labels[0] == "group260.parameter_260"
+    )
+
+
+def test_prim_box_of_100_parameters_draws_40(tmp_path):
+    result = prim_result()
+    params = [f"p{i}" for i in range(100)]
+    full = pd.DataFrame({"low": 0.2, "high": 0.6, "range_low": 0.0, "range_high": 1.0}, index=params)
+    result.box = lambda i=None: full
+    fig, axes = figures.plot_prim(result, where="figures/prim.csv")
+    text = bounded(fig, tmp_path, "prim100")
+    assert len(axes[1].get_yticklabels()) == 40 and "showing 40 of 100 restricted parameters" in text
+
+
+def test_calibration_of_30_parameters_draws_12_panels(tmp_path):
+    keys = [f"mechanisms.m{i}.x" for i in range(30)]
+    rng = np.random.default_rng(0)
+    prior = pd.DataFrame({"run_id": range(200), **{k: rng.random(200) for k in keys}})
+    prior["category"] = [f"value {i}" for i in range(200)]  # 200 categories: the 20 most common drawn
+    report = {"name": "many", "accepted": 50, "prior_runs": 200, "acceptance_rate": 0.25,
+              "accepted_runs": list(range(50)), "parameters": dict.fromkeys(["category", *keys]),
+              "observations": [{"id": f"obs{i}" * 40} for i in range(3000)]}  # fmt: skip
+    fig, axes = figures.plot_calibration(prior, report, where="calibration-many.json")
+    text = bounded(fig, tmp_path, "calibration30")
+    assert axes.size == 12
+    assert (
+        "showing 12 of 31 parameters (the first, in the prior's order); all in calibration-many.json" in text
+    )
+    assert "and 2,997 more observations" in text
+    assert len(axes.ravel()[0].get_xticklabels()) == 20
+
+
+def test_twenty_scenarios_draw_the_first_eight(tmp_path):
+    many = {f"scenario {i} " + "x" * 200: pd.Series(np.arange(10.0)) for i in range(20)}
+    fig, _ = figures.plot_distribution(
+        many, "front_km_final", unit="km", kind="numeric", where="summary.json"
+    )
+    text = bounded(fig, tmp_path, "dist20")
+    assert "showing 8 of 20 scenarios (the first, in the order given); all in summary.json" in text
+    assert len(fig.legends[0].get_texts()) == 8
+    fig, _ = figures.plot_distribution(many, "sirte_captured_day", unit="day", kind="event_day", horizon=20)
+    assert "showing 8 of 20 scenarios" in bounded(fig, tmp_path, "days20")
+    fig, axes = figures.plot_fans({s: fan(30, 10) for s in many}, "front_km", unit="km")
+    assert len(axes) == 8 and "showing 8 of 20 scenarios" in bounded(fig, tmp_path, "fans20")
+    forest = question_table(5, list(many))
+    fig, _ = figures.plot_forest(forest)
+    assert "showing 8 of 20 scenarios" in bounded(fig, tmp_path, "forest20")
+
+
+def test_map_of_300_places_labels_at_most_40(tmp_path):
+    rng = np.random.default_rng(2)
+    ids = [f"p{i}" for i in range(300)]
+    places = pd.DataFrame({"name": [f"Place {i}" for i in range(300)], "lat": 25 + 8 * rng.random(300),
+                           "lon": 10 + 15 * rng.random(300), "population": 100_000}, index=ids)  # fmt: skip
+    shares = pd.DataFrame({"GNA": rng.random(300)}, index=ids)
+    shares["LNA"] = 1 - shares["GNA"]
+    roads = list(itertools.pairwise(ids))
+    fig, ax = figures.plot_map(places, roads, shares, n=10)
+    bounded(fig, tmp_path, "map300")
+    labels = [t for t in ax.texts if t.get_text().startswith("Place ")]
+    assert 0 < len(labels) <= 40

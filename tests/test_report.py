@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from analysis_inputs import command
 
 from sim.cli import execute
 from sim.experiment import compose, prepare
@@ -71,11 +72,10 @@ def test_target_outcome_and_unknown_target(multirun):
     ],
 )
 def test_bad_folders_are_one_line_errors(args, message, tmp_path, capsys):
-    assert main([a.format(tmp=tmp_path) for a in args]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error:") and message in err and "\n" not in err
+    code, _, err = command(main, [a.format(tmp=tmp_path) for a in args], capsys)
+    assert code == 2 and err.startswith("error:") and message in err and err.count("\n") == 1
 
 
 def test_several_folders_need_out(multirun, capsys):
-    assert main([str(multirun / "0_baseline"), str(multirun / "1_eastern_unrest")]) == 2
-    assert "--out" in capsys.readouterr().err
+    code, _, err = command(main, [multirun / "0_baseline", multirun / "1_eastern_unrest"], capsys)
+    assert code == 2 and "--out" in err

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from analysis_inputs import command
 
 from sim.cli import execute
 from sim.experiment import compose, prepare
@@ -76,10 +77,65 @@ D = {"date": "2020-07-01", "source": "s"}
         ({"question": "gna_takes_sirte", "outcome": "yes", **D}, "true or false"),
         ({"question": "gna_takes_sirte", "outcome": True, "date": "July", "source": "s"}, r"\.date"),
         ({"question": "gna_takes_sirte", "outcome": True, "date": "2020-07-01"}, r"\.source: missing"),
+        (
+            {"question": "front_line_km", "value": math.nan, **D},
+            r"\[0\]\.value: got nan; allowed: a finite number$",
+        ),
+        (
+            {"question": "front_line_km", "value": math.inf, **D},
+            r"\.value: got inf; allowed: a finite number",
+        ),
+        ({"question": "front_line_km", "value": True, **D}, r"\.value: got True; allowed: a finite number"),
+        (
+            {"question": "gna_takes_sirte", "outcome": True, "base_rate": math.nan, **D},
+            r"\.base_rate: got nan",
+        ),
+        ({"question": "gna_takes_sirte", "outcome": True, "base_rate": True, **D}, r"\.base_rate: got True"),
+        (
+            {"question": "gna_takes_sirte", "outcome": True, "base_rate": 1.5, **D},
+            r"a finite number in \[0, 1\]",
+        ),
+        ({"question": "gna_takes_sirte", "outcome": True, "colour": "red", **D}, r"\.colour: unknown field"),
+        ({"question": ["gna_takes_sirte"], "outcome": True, **D}, r"\.question: got \['gna_takes_sirte'\]"),
     ],
 )
 def test_bad_resolutions_are_one_line_errors(experiment, tmp_path, capsys, entry, message):
-    assert main([str(experiment), str(write(tmp_path, [entry]))]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error:") and "\n" not in err
-    assert re.search(message, err), err
+    path = write(tmp_path, [entry])
+    code, out, err = command(main, [experiment, path, "--out", tmp_path / "out"], capsys)
+    assert code == 2 and err.startswith(f"error: {path}: resolutions[0]") and err.count("\n") == 1
+    assert re.search(message, err.strip()), err
+    assert not (tmp_path / "out").exists() and not out
+
+
+def test_a_question_resolved_twice_is_refused(experiment, tmp_path, capsys):
+    yes, no = ({"question": "gna_takes_sirte", "outcome": o, **D} for o in (True, False))
+    code, _, err = command(main, [experiment, write(tmp_path, [yes, no])], capsys)
+    assert code == 2
+    assert err.endswith(
+        "resolutions[1].question: 'gna_takes_sirte' again (first in resolutions[0]); allowed: each one once\n"
+    )
+
+
+def test_a_key_given_twice_is_refused_with_its_line(experiment, tmp_path, capsys):
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "resolutions:\n  - question: gna_takes_sirte\n    outcome: false\n    outcome: true\n"
+        "    date: 2020-07-01\n    source: s\n"
+    )  # yaml.safe_load would keep the last outcome silently
+    code, _, err = command(main, [experiment, path], capsys)
+    assert code == 2
+    twice = "line 4: key 'outcome' given twice (first on line 3); allowed: each key once in a mapping"
+    assert err == f"error: {path}: {twice}\n"
+
+
+@pytest.mark.parametrize("where", ["file", "below"])
+def test_out_must_be_a_folder_checked_before_anything(experiment, tmp_path, capsys, where):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = blocker if where == "file" else blocker / "sub"
+    code, _, err = command(main, [experiment, tmp_path / "missing.yaml", "--out", out], capsys)
+    assert code == 2 and err.count("\n") == 1  # refused before the (missing) resolutions are read
+    assert err.startswith(
+        f"error: --out: {out} is {'a file' if where == 'file' else f'below the file {blocker}'}"
+    )
+    assert blocker.read_text() == "x"
