@@ -22,10 +22,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check sim tests benchmarks
 
 test: lint
-	$(VENV)/bin/pytest -n auto --dist loadfile  # one worker per core; a test file stays on one worker
+	$(VENV)/bin/pytest -n auto --dist loadfile -m "not slow"  # one worker per core; a file stays on one worker
 
-test-slow: lint  # the slow marker on its own: 1,000 fuzzed overrides, invariants under extreme draws
-	$(VENV)/bin/pytest -m slow -n auto
+test-slow: lint  # the long checks, and the fuzz tests with 1,000 examples each
+	$(VENV)/bin/pytest -n auto --dist loadfile -m "slow or fuzz"
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py

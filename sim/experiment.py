@@ -48,20 +48,40 @@ class Experiment:
         return self.config.scenario.name
 
     def fingerprint(self) -> str:
-        """Identifies the experiment's numbers: its config minus how it is run (executor, progress)."""
-        import dataclasses
+        """Identifies the experiment's numbers: its config minus how it is run (executor, progress).
 
-        from sim.config import ExecutorConfig
-        from sim.store import fingerprint
+        The config as sorted JSON, hashed (computed once per experiment).
+        """
+        if "_fingerprint" not in self.__dict__:  # frozen: cache it beside the fields
+            import dataclasses
+            import json
 
-        mc = dataclasses.replace(self.config.mc, progress=True, resume=True)
-        config = dataclasses.replace(self.config, executor=ExecutorConfig(), mc=mc)
-        return fingerprint(OmegaConf.to_yaml(OmegaConf.structured(config)))
+            from sim.config import ExecutorConfig
+            from sim.store import fingerprint
+
+            mc = dataclasses.replace(self.config.mc, progress=True, resume=True)
+            config = dataclasses.replace(self.config, executor=ExecutorConfig(), mc=mc)
+            text = json.dumps(_plain(config), sort_keys=True, default=repr)
+            self.__dict__["_fingerprint"] = fingerprint(text)
+        return self.__dict__["_fingerprint"]
 
     @property
     def mechanisms_on(self) -> set[str]:
         """Names of the mechanisms switched on (those without a switch are always on)."""
         return {k for k, v in vars(self.config.mechanisms).items() if getattr(v, "enabled", True)}
+
+
+def _plain(obj: Any) -> Any:
+    """A config tree as plain dicts and lists (``dataclasses.asdict`` without its deep copies)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
 
 
 def compose(
@@ -120,6 +140,8 @@ def compose(
         cfg = copy.deepcopy(_COMPOSED[key])
         _check_switches(cfg, values)
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)  # what Hydra does after composing
+        if any(o.is_hydra_override() for o in values):
+            _check_safe(cfg, None)  # only the results folders changed: still checked
     if not return_hydra_config and "hydra" in cfg:
         with open_dict(cfg):
             del cfg["hydra"]
@@ -303,6 +325,10 @@ def _groups(root: str) -> set[str]:
     return {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
 
 
+#: Hydra settings applied like value overrides to the cached composition (they choose no file).
+FOLDER_SETTINGS = ("run.dir", "sweep.dir", "sweep.subdir")
+
+
 def _split_overrides(overrides: list[str], group_names: set[str]) -> tuple[list[str], list[Any], bool] | None:
     """Split overrides into group choices and parsed value overrides (``a.b=1``, ``+a.c=2``).
 
@@ -319,7 +345,10 @@ def _split_overrides(overrides: list[str], group_names: set[str]) -> tuple[list[
     groups, values, simple = [], [], True
     for o in parsed:
         key = o.key_or_group
-        if o.is_delete() or o.is_sweep_override() or o.is_hydra_override() or o.package is not None:
+        folder = o.is_hydra_override() and key.removeprefix("hydra.") in FOLDER_SETTINGS and not o.is_add()
+        if o.is_delete() or o.is_sweep_override() or o.package is not None:
+            simple = False
+        elif o.is_hydra_override() and not folder:
             simple = False
         elif key in group_names or "/" in key:
             groups.append(o.input_line)

@@ -1,12 +1,18 @@
-"""Shared test settings: Hypothesis profiles (100 examples in the full suite, 1,000 for ``-m slow``)."""
+"""Shared test settings: markers and Hypothesis profiles.
+
+``make test`` runs everything but the ``slow`` marker, with 100 examples per fuzz test (the ``suite``
+profile; the costliest fuzz tests take a quarter of that). ``make test-slow`` runs the ``slow`` and
+``fuzz`` markers with the ``thorough`` profile: 1,000 examples.
+"""
 
 from hypothesis import settings
 
 settings.register_profile("suite", max_examples=100)
-settings.register_profile("slow", max_examples=1000)
+settings.register_profile("thorough", max_examples=1000)
 
 
 def pytest_configure(config):
-    """The slow marker run on its own (``pytest -m slow``) gets the thorough profile."""
+    """A run selecting the slow or fuzz marker (``pytest -m "slow or fuzz"``) gets the thorough profile."""
     expr = config.getoption("markexpr") or ""
-    settings.load_profile("slow" if "slow" in expr and "not slow" not in expr else "suite")
+    wanted = [m for m in ("slow", "fuzz") if m in expr and f"not {m}" not in expr]
+    settings.load_profile("thorough" if wanted else "suite")

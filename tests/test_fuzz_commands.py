@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 
 from sim import calibrate, check_claims, report, score
 
-FUZZ = settings(
-    deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+FUZZ = settings(  # each example runs a whole command: a quarter of the profile's examples
+    max_examples=max(10, settings().max_examples // 4),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
@@ -226,7 +228,7 @@ def document(draw, key: str, items):
 # -- the YAML inputs ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz
 @FUZZ
 @given(text=document("resolutions", mutated(resolutions())))
 def test_score_refuses_bad_resolutions_in_one_line(experiment, scratch, capsys, text):
@@ -241,7 +243,7 @@ def test_score_refuses_bad_resolutions_in_one_line(experiment, scratch, capsys, 
     shutil.rmtree(work)
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz
 @FUZZ
 @given(text=document("observations", mutated(observations())))
 def test_calibrate_refuses_bad_observations_in_one_line(experiment, scratch, capsys, text):
@@ -257,7 +259,7 @@ def test_calibrate_refuses_bad_observations_in_one_line(experiment, scratch, cap
     shutil.rmtree(work)
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz
 @FUZZ
 @given(text=document("claims", mutated(claims())))
 def test_check_claims_refuses_bad_claims_in_one_line(scratch, capsys, text):
@@ -322,7 +324,7 @@ def apply(folder: Path, name: str, how: str, arg) -> None:
         path.write_bytes(bytes(data))
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz
 @FUZZ
 @given(harm=damage(), cmd=st.sampled_from(["score", "report", "calibrate"]))
 def test_a_damaged_results_folder_is_one_line_naming_the_file(experiment, scratch, capsys, harm, cmd):

@@ -128,7 +128,7 @@ BAD = st.one_of(
 )  # fmt: skip
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=BAD)
 def test_every_bad_override_is_one_line_naming_the_key_and_writes_nothing(case, tmp_path):
@@ -200,7 +200,7 @@ def bad_file(draw):
     return "", draw(st.sampled_from(["- 1\n- 2\n", "just text\n", "42\n"]))
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz
 @settings(
     deadline=None,
     max_examples=max(10, settings().max_examples // 4),  # each composes the YAML files afresh (~0.5 s)

@@ -109,7 +109,7 @@ class Watch:
             err(f"day {day}: fatalities {m.fatalities} (were {fatalities}; losses {m.losses_cum})")
 
 
-@pytest.mark.slow
+@pytest.mark.fuzz
 @pytest.mark.parametrize("scenario", ["combined", "eastern_unrest", "baseline"])
 def test_invariants_hold_every_day_under_extreme_draws(scenario, monkeypatch):
     exp = prepare(compose([f"scenario={scenario}", "horizon_days=120"]))

@@ -105,10 +105,12 @@ def test_sigkill_leaves_no_process_of_the_experiment(command, tmp_path, args, en
     wait_for(lambda: not run.processes(), 5, "every process of the experiment to end")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("signum", "code", "what"),
-    [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
+    [
+        (signal.SIGTERM, 143, "terminated"),
+        pytest.param(signal.SIGINT, 130, "interrupted", marks=pytest.mark.slow),
+    ],
     ids=["SIGTERM", "Ctrl-C"],
 )
 def test_sigterm_or_ctrl_c_stops_the_workers_says_how_to_resume_and_the_rerun_resumes(
