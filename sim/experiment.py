@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,7 +143,7 @@ def compose(
         _check_switches(cfg, values)
         ConfigLoaderImpl._apply_overrides_to_config(values, cfg)  # what Hydra does after composing
         if any(o.is_hydra_override() for o in values):
-            _check_safe(cfg, None)  # only the results folders changed: still checked
+            _check_safe(cfg, None, factories=False)  # only the results folders changed: checked again
     if not return_hydra_config and "hydra" in cfg:
         with open_dict(cfg):
             del cfg["hydra"]
@@ -258,7 +260,7 @@ def _check_switch_values(node: Any, path: list[str], source: str) -> None:
             raise ConfigError(f"{'.'.join(path)}: got {node!r}; allowed: true, false ({source})")
 
 
-def _check_safe(cfg: DictConfig, overrides: list[str] | None) -> None:
+def _check_safe(cfg: DictConfig, overrides: list[str] | None, *, factories: bool = True) -> None:
     """No code from configs (:mod:`sim.safety`): Hydra settings against the project's own, factory keys."""
     from sim.safety import check_factories, check_hydra
 
@@ -267,7 +269,9 @@ def _check_safe(cfg: DictConfig, overrides: list[str] | None) -> None:
         choices = user.get("runtime", {}).get("choices", {})
         reference = _reference_hydra(choices.get("hydra/launcher"), choices.get("hydra/sweeper"))
         check_hydra(user, reference, overrides)
-    check_factories(OmegaConf.to_container(_without_hydra(cfg), resolve=False))
+    if factories:
+        tree = OmegaConf.to_container(cfg, resolve=False)
+        check_factories({k: v for k, v in tree.items() if k != "hydra"})
 
 
 _REFERENCE: dict[tuple, dict] = {}
@@ -294,14 +298,20 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def _without_hydra(cfg: DictConfig) -> DictConfig:
-    """The config without its ``hydra`` node (a copy keeping the schema's types)."""
+@contextmanager
+def _without_hydra(cfg: DictConfig) -> Iterator[DictConfig]:
+    """The config without its ``hydra`` node while the block runs (put back after; no copy of the rest)."""
     if "hydra" not in cfg:
-        return cfg
-    cfg = copy.copy(cfg)
+        yield cfg
+        return
+    hydra_node = cfg._get_node("hydra")
     with open_dict(cfg):
         del cfg["hydra"]
-    return cfg
+    try:
+        yield cfg
+    finally:
+        with open_dict(cfg):
+            cfg["hydra"] = hydra_node
 
 
 def _check_switches(cfg: DictConfig, values: list[Any]) -> None:
@@ -391,10 +401,10 @@ def to_config(cfg: DictConfig | Config) -> Config:
 
     if isinstance(cfg, Config):
         return cfg
-    node = _without_hydra(cfg)
-    check_factories(OmegaConf.to_container(node, resolve=False))
-    _check_unknown_keys(node)
-    obj: Any = OmegaConf.to_object(node)
+    with _without_hydra(cfg) as node:
+        check_factories(OmegaConf.to_container(node, resolve=False))
+        _check_unknown_keys(node)
+        obj: Any = OmegaConf.to_object(node)
     if not isinstance(obj, Config):
         raise ConfigError("config: not composed from the base_config schema")
     _normalise_choices(obj)
