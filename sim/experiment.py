@@ -281,17 +281,37 @@ def _reference_hydra(launcher: str | None, sweeper: str | None) -> dict:
     """The project's own ``hydra`` node (``configs/config.yaml``) with this launcher and sweeper."""
     key = (launcher, sweeper)
     if key not in _REFERENCE:
+        import shutil
+        import tempfile
+
         picks = [f"hydra/{g}={c}" for g, c in (("launcher", launcher), ("sweeper", sweeper)) if c]
+        folder = tempfile.mkdtemp(prefix="sim-hydra-reference-")
         try:
-            cfg = _hydra_composed(str(CONFIG_DIR), "config", None, picks)
+            # configs/config.yaml's Hydra part alone: the groups (a whole theatre) change nothing there
+            OmegaConf.save(_hydra_part(CONFIG_DIR / "config.yaml"), Path(folder) / "config.yaml")
+            cfg = _hydra_composed(folder, "config", None, picks)
         except Exception as exc:
             group = "hydra/launcher" if launcher and launcher != "basic" else "hydra/sweeper"
             raise ConfigError(
                 f"{group}: {launcher if group.endswith('launcher') else sweeper!r} is not an installed "
                 f"plugin ({_first_line(str(exc))})"
             ) from None
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         _REFERENCE[key] = OmegaConf.to_container(cfg.hydra, resolve=False)
     return _REFERENCE[key]
+
+
+def _hydra_part(primary: Path) -> DictConfig:
+    """A primary config's Hydra settings: its ``hydra`` node and its ``override hydra/...`` defaults."""
+    raw = OmegaConf.load(primary)
+    keep = [
+        d
+        for d in raw.get("defaults", [])
+        if d == "_self_"
+        or (isinstance(d, DictConfig) and all(str(k).startswith("override hydra/") for k in d))
+    ]
+    return OmegaConf.create({"defaults": OmegaConf.to_container(OmegaConf.create(keep)), "hydra": raw.hydra})
 
 
 def _first_line(text: str) -> str:

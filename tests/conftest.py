@@ -1,7 +1,7 @@
 """Shared test settings: markers and Hypothesis profiles.
 
 ``make test`` runs everything but the ``slow`` marker, with 100 examples per fuzz test (the ``suite``
-profile; the costliest fuzz tests take a quarter of that). ``make test-slow`` runs the ``slow`` and
+profile; the costliest fuzz tests take a fraction of that). ``make test-slow`` runs the ``slow`` and
 ``fuzz`` markers with the ``thorough`` profile: 1,000 examples.
 """
 

@@ -21,7 +21,7 @@ from sim.model.ceasefire import bayes
 from sim.runner import simulate
 from sim.uncertainty import apply_values
 
-HORIZON = 60
+HORIZON = 30
 
 
 def _fields(cls: type, prefix: str) -> list[tuple[str, type, dataclasses.Field]]:

@@ -203,7 +203,7 @@ def bad_file(draw):
 @pytest.mark.fuzz
 @settings(
     deadline=None,
-    max_examples=max(10, settings().max_examples // 4),  # each composes the YAML files afresh (~0.5 s)
+    max_examples=max(12, settings().max_examples // 8),  # each composes the YAML files afresh (~1 s)
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(case=bad_file())
