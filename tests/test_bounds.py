@@ -90,7 +90,12 @@ def test_every_field_runs_at_each_end_of_its_range(combined, key, value):
     _run(combined, {key: value})
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.fuzz
+@settings(
+    max_examples=max(10, settings().max_examples // 10),  # ~0.5 s each
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_random_corners_run(combined, data):
     picks = data.draw(st.lists(st.sampled_from(CASES), min_size=2, max_size=12, unique_by=lambda c: c[0]))

@@ -374,6 +374,7 @@ def many_questions(experiment: Path, tmp_path: Path, capsys, n: int) -> None:
     assert len(_bounded_pngs(tmp_path / "report")) >= 5
 
 
+@pytest.mark.slow
 def test_3000_questions_give_bounded_figures_tables_and_output(experiment, tmp_path, capsys):
     many_questions(experiment, tmp_path, capsys, 3000)
 
@@ -383,6 +384,7 @@ def test_30000_questions_give_bounded_figures_tables_and_output(experiment, tmp_
     many_questions(experiment, tmp_path, capsys, 30_000)
 
 
+@pytest.mark.slow
 def test_3000_observations_and_claims_give_bounded_output(experiment, tmp_path, capsys):
     folder = copy(experiment, tmp_path)
     obs = tmp_path / "o.yaml"
@@ -423,6 +425,7 @@ def test_3000_observations_and_claims_give_bounded_output(experiment, tmp_path, 
     assert len(json.loads((tmp_path / "c.json").read_text())["claims"]) == 3000
 
 
+@pytest.mark.slow
 def test_a_report_of_many_experiments_draws_the_first_eight(experiment, tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 

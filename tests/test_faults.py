@@ -60,6 +60,7 @@ def test_a_run_that_always_kills_its_worker_is_recorded_as_failed_with_its_seed(
     assert summary["experiment"]["failed_runs"] == [{"run_id": 4, "seed": run_seed(3, 4), "error": error}]
 
 
+@pytest.mark.slow
 def test_a_dask_worker_lost_mid_experiment_costs_no_run(exp, serial, tmp_path, monkeypatch):
     pytest.importorskip("distributed")
     monkeypatch.setenv(EXIT_ENV, "4")

@@ -238,6 +238,7 @@ def test_a_folder_held_by_another_process_is_refused_and_released_when_it_dies(t
     assert (folder / "summary.json").exists()
 
 
+@pytest.mark.slow
 def test_a_second_writer_stops_at_once_and_touches_nothing(tmp_path):
     """Two real ``python -m sim`` processes on one folder: the second exits 2 while the first writes."""
     folder = tmp_path / "exp"

@@ -33,6 +33,7 @@ def test_processes_give_the_same_numbers_as_serial(exp, serial):
         pd.testing.assert_frame_equal(series, serial[1])
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_numbers_as_serial(exp, serial):
     pytest.importorskip("distributed")
     runs, series = run_experiment(exp, executor="dask", workers=2)
