@@ -414,6 +414,17 @@ def _hydra_main(cfg: DictConfig) -> None:
         _EXIT_CODE = max(_EXIT_CODE, EXIT_RUNS_FAILED)
 
 
+def _skip_hydras_mode_probe() -> None:
+    """Skip Hydra's composition of the whole config that only reads ``hydra.mode`` (~1 s).
+
+    No config may set ``hydra.mode`` here (:mod:`sim.safety`), so the probe always finds nothing; Hydra's
+    answer for that (``-m`` decides) is given at once.
+    """
+    from hydra._internal.hydra import Hydra
+
+    Hydra.get_mode = lambda self, config_name, overrides: None  # type: ignore[method-assign]
+
+
 def main() -> None:
     """Entry point of ``python -m sim`` (and the ``sim`` command).
 
@@ -431,6 +442,7 @@ def main() -> None:
     try:
         register_configs()
         preflight(args)
+        _skip_hydras_mode_probe()
         _hydra_main()
     except SystemExit:
         raise
