@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from sim.command import ArgumentParser, run_command
-from sim.errors import UserError
+from sim.errors import Interrupted, UserError, exit_code_of_signal
 from sim.inputs import a_date, finite_number, once, output_folder, show, writing
 from sim.limits import clip, listing, print_lines
 from sim.results import Results, atomic_write, load, write_json
@@ -504,9 +504,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"prior experiment: {folder}", file=sys.stderr)
         try:
             res = sim.run(overrides, folder, quiet=True)
-        except SystemExit as stop:  # interrupted: the finished chunks are saved in the folder
-            print(f"to resume, rerun this command (the prior runs resume in {folder})", file=sys.stderr)
-            return int(stop.code or 130)
+        except Interrupted as stop:  # the finished chunks are saved in the folder
+            print(f"{stop.what}: {stop}; to resume, rerun this command", file=sys.stderr)
+            return exit_code_of_signal(stop)
     exp = res.summary["experiment"]
     observations = load_observations(
         args.observations,

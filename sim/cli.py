@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.command import DEBUG_FLAG, debugging, install_signal_handlers, report_error
 from sim.config import ConfigError, register_configs
-from sim.errors import EXIT_RUNS_FAILED, Terminated, exit_code_of_signal
+from sim.errors import EXIT_RUNS_FAILED, Interrupted, exit_code_of_signal
 from sim.experiment import CONFIG_DIR, Experiment, compose, prepare
 from sim.results import StorageError
 
@@ -300,6 +301,7 @@ def execute(
             or another process is writing it; nothing in it was changed.
         sim.results.StorageError: the folder cannot be written (read-only, disk full); the chunks saved
             before stay, and no ``summary.json`` is written, so the folder does not look finished.
+        sim.errors.Interrupted: Ctrl-C, SIGTERM or SIGHUP during the runs; the finished chunks are saved.
     """
     try:
         return _execute(exp, outdir, cfg, overrides)
@@ -331,14 +333,8 @@ def _execute(
         try:
             runs = run_to_folder(exp, outdir, fp, resume=c.mc.resume)
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: the workers are gone, the chunks saved
-            parts = len(list((outdir / PARTS).glob("runs-*.parquet")))
-            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            print(
-                f"\n{what}: {parts} finished chunks saved in {outdir}; to resume, run the same command "
-                f"with {_resume_setting(outdir)}",
-                file=sys.stderr,
-            )
-            raise SystemExit(exit_code_of_signal(exc)) from None
+            saved = len(list((outdir / PARTS).glob("runs-*.parquet")))
+            raise Interrupted(outdir, saved, getattr(exc, "signum", signal.SIGINT)) from None
         return _finish(exp, outdir, runs)
 
 
@@ -405,6 +401,12 @@ def _hydra_main(cfg: DictConfig) -> None:
     try:
         exp = prepare(cfg)
         summary = execute(exp, Path(hc.runtime.output_dir), cfg, list(hc.overrides.task))
+    except Interrupted as exc:  # stops a sweep too: Hydra lets it through
+        print(
+            f"\n{exc.what}: {exc}; to resume, run the same command with {_resume_setting(exc.folder)}",
+            file=sys.stderr,
+        )
+        raise SystemExit(exit_code_of_signal(exc)) from None
     except Exception as exc:  # one line and an exit code; Ctrl-C and SIGTERM stop a sweep (not caught)
         if debugging():
             raise

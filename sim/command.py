@@ -23,6 +23,7 @@ from sim.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_STOPPED,
+    Interrupted,
     Stopped,
     Terminated,
     UserError,
@@ -72,6 +73,9 @@ def install_signal_handlers() -> None:
 
 def report_error(exc: BaseException) -> int:
     """Print the one-line message of what stopped a command; return its exit code."""
+    if isinstance(exc, Interrupted):
+        print(f"{exc.what}: {exc}; to resume, run the same command", file=sys.stderr)
+        return exit_code_of_signal(exc)
     if isinstance(exc, KeyboardInterrupt):
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         detail = one_line(str(exc)) if isinstance(exc, Terminated) else ""

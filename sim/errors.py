@@ -26,6 +26,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_RUNS_FAILED",
     "EXIT_STOPPED",
+    "Interrupted",
     "RunTimeout",
     "Stopped",
     "Terminated",
@@ -59,6 +60,23 @@ class Terminated(KeyboardInterrupt):
     def __init__(self, signum: int) -> None:
         super().__init__(f"terminated by {signal.Signals(signum).name}")
         self.signum = signum
+
+
+class Interrupted(KeyboardInterrupt):
+    """An experiment stopped by Ctrl-C, SIGTERM or SIGHUP after saving its finished chunks.
+
+    Raised by :func:`sim.cli.execute` (so also :func:`sim.run`); the command that ran it says how to
+    resume it.
+    """
+
+    def __init__(self, folder: object, saved: int, signum: int = signal.SIGINT) -> None:
+        super().__init__(f"{saved} finished chunks saved in {folder}")
+        self.folder, self.saved, self.signum = folder, saved, signum
+
+    @property
+    def what(self) -> str:
+        """``interrupted`` (Ctrl-C) or ``terminated`` (a signal to stop)."""
+        return "interrupted" if self.signum == signal.SIGINT else "terminated"
 
 
 def exit_code_of_signal(exc: BaseException) -> int:

@@ -377,3 +377,25 @@ def test_a_folder_holding_another_prior_is_refused_before_anything_runs(prior, t
         assert err.count("\n") == 1
     assert tree() == before
     assert not (tmp_path / "calibrated").exists()
+
+
+def test_an_interrupted_prior_says_how_to_resume_in_one_line(tmp_path, capsys, monkeypatch):
+    import signal
+
+    import sim
+    from sim.errors import Interrupted
+
+    def interrupted(overrides, folder, quiet=False):
+        raise Interrupted(folder, 3, signal.SIGTERM)
+
+    monkeypatch.setattr(sim, "run", interrupted)
+    path = write_obs(tmp_path, [{**GOOD, "date": "2020-06-10"}])
+    folder = tmp_path / "prior"
+    args = [path, "--name", "x", "--folder", folder, "--config-dir", tmp_path, "uncertain=june2020"]
+    code, _, err = command(main, args, capsys)
+    assert code == 143
+    assert (
+        err.splitlines()[-1]
+        == f"terminated: 3 finished chunks saved in {folder}; to resume, rerun this command"
+    )
+    assert "Traceback" not in err and not (tmp_path / "calibrated" / "x.yaml").exists()
