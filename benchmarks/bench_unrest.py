@@ -22,7 +22,7 @@ import numpy as np
 from mesa.examples.advanced.epstein_civil_violence.agents import Citizen, CitizenState
 from mesa.examples.advanced.epstein_civil_violence.model import EpsteinCivilViolence
 
-from sim.model.unrest import EpsteinModel, EpsteinParams
+from sim.model.epstein import EpsteinModel, EpsteinParams
 
 GRID = {"width": 40, "height": 40, "citizen_density": 0.7}
 

@@ -27,7 +27,13 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "load", "run"]
 
 
-def run(overrides: Sequence[str] = (), folder: str | Path | None = None, *, quiet: bool = False) -> Results:
+def run(
+    overrides: Sequence[str] = (),
+    folder: str | Path | None = None,
+    *,
+    quiet: bool = False,
+    config_dir: str | Path | None = None,
+) -> Results:
     """Run an experiment exactly as ``python -m sim <overrides>`` does, into ``folder``, and load it.
 
     The config is composed with Hydra's compose API from ``configs/`` and the same overrides as on the
@@ -39,6 +45,8 @@ def run(overrides: Sequence[str] = (), folder: str | Path | None = None, *, quie
         overrides: Hydra overrides, e.g. ``["scenario=eastern_unrest", "mc.runs=200"]``.
         folder: the results folder (default: ``outputs/<date>/<time>`` under the current directory).
         quiet: do not print the summary table.
+        config_dir: a folder of your own configs (``theatre/``, ``scenario/``, ``questions/``, ...) searched
+            besides ``configs/``, as ``python -m sim --config-dir DIR`` does.
 
     Returns:
         The loaded results (:class:`sim.results.Results`).
@@ -58,7 +66,7 @@ def run(overrides: Sequence[str] = (), folder: str | Path | None = None, *, quie
     from sim.results import load as _load
     from sim.runner import check_before_run
 
-    cfg = compose(list(overrides))
+    cfg = compose(list(overrides), extra_dir=Path(config_dir) if config_dir is not None else None)
     exp = prepare(cfg)
     check_before_run(exp)  # questions' outcomes and operators, analysis.target: before anything is written
     if folder is None:

@@ -148,7 +148,7 @@ def _holds(model: Any, cond: Mapping[str, Any]) -> bool:
     if test == "front_short_of":
         gap = th.coastal_km[cond["place"]] - model.front_km()
         return not math.isnan(gap) and 0 <= gap <= cond["km"]
-    from sim.model.oil import OilEconomy
+    from sim.model.mechanisms.oil import OilEconomy
 
     oil = model.mechanism(OilEconomy)
     return oil is not None and oil.level[cond["system"]] > 0

@@ -358,8 +358,16 @@ def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
         "resumed_from": runs.attrs.get("resumed_from", 0),
     }
     a = c.analysis
+    from sim.model.contract import describe_outcomes
+
     summary = summarise(
-        runs, questions, experiment, exp.mechanisms_on, interval=a.interval, confidence=a.confidence
+        runs,
+        questions,
+        experiment,
+        exp.mechanisms_on,
+        interval=a.interval,
+        confidence=a.confidence,
+        outcomes=describe_outcomes(c.mechanisms, exp.theatre),
     )
     write_json(summary, outdir / SUMMARY_FILE)
     print(format_summary(summary))

@@ -26,6 +26,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_RUNS_FAILED",
     "EXIT_STOPPED",
+    "ConfigError",
     "Interrupted",
     "RunTimeout",
     "Stopped",
@@ -44,6 +45,10 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT
 
 class UserError(ValueError):
     """Bad input (a file, path, folder, key or value); the message is one line naming it (exit 2)."""
+
+
+class ConfigError(UserError):
+    """A configuration value is not allowed; the message is one line naming the key."""
 
 
 class Stopped(Exception):

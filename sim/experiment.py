@@ -455,59 +455,10 @@ def _normalise_choices(obj: Any) -> None:
 
 
 def _check_references(config: Config, theatre: Theatre) -> None:
-    """Mechanism settings that name theatre items must name existing ones."""
-    mech = config.mechanisms
+    """Each enabled mechanism's theatre references (its own :meth:`check`), then the questions."""
+    from sim.model.contract import check_mechanisms
 
-    def need(ok: bool, message: str) -> None:
-        if not ok:
-            raise ConfigError(message)
-
-    patrons, places = sorted(theatre.patrons), sorted(theatre.places)
-    need(
-        mech.red_line.patron in theatre.patrons,
-        f"mechanisms.red_line.patron: {mech.red_line.patron!r}; allowed: {', '.join(patrons)}",
-    )
-    for p in mech.red_line.places:
-        need(p in theatre.places, f"mechanisms.red_line.places: unknown place {p!r}")
-    strike = mech.ceasefire.strike_patron
-    need(
-        strike == "" or strike in theatre.patrons,
-        f"mechanisms.ceasefire.strike_patron: {strike!r}; allowed: '', {', '.join(patrons)}",
-    )
-    need(
-        mech.ceasefire.lull_days_max >= mech.ceasefire.lull_days_min,
-        f"mechanisms.ceasefire.lull_days_max: {mech.ceasefire.lull_days_max} must be >= "
-        f"lull_days_min ({mech.ceasefire.lull_days_min})",
-    )
-    b = mech.bargaining
-    need(
-        len(b.patrons) == 2, f"mechanisms.bargaining.patrons: name exactly two patrons, got {list(b.patrons)}"
-    )
-    for p in b.patrons:
-        need(p in theatre.patrons, f"mechanisms.bargaining.patrons: {p!r}; allowed: {', '.join(patrons)}")
-    need(
-        theatre.patrons[b.patrons[0]].client != theatre.patrons[b.patrons[1]].client,
-        "mechanisms.bargaining.patrons: the two patrons must back different sides",
-    )
-    need(
-        len(b.initial_escalation) == 2,
-        "mechanisms.bargaining.initial_escalation: give two values, one per patron",
-    )
-    for e in b.initial_escalation:
-        need(0 <= e <= 1, f"mechanisms.bargaining.initial_escalation: {e} is outside [0, 1]")
-    u = mech.unrest
-    need(len(u.cities) > 0, "mechanisms.unrest.cities: name at least one city")
-    for c in u.cities:
-        need(
-            c in theatre.places,
-            f"mechanisms.unrest.cities: unknown place {c!r} (places: {', '.join(places)})",
-        )
-    holders = {theatre.places[c].control for c in u.cities}
-    need(len(holders) == 1, "mechanisms.unrest.cities: all cities must be held by one faction at the start")
-    need(
-        u.citizen_density + u.cop_density <= 1,
-        "mechanisms.unrest.cop_density: citizen_density + cop_density must be <= 1",
-    )
+    check_mechanisms(config.mechanisms, theatre)
     _check_questions(config)
 
 

@@ -33,7 +33,7 @@ from sim.errors import UserError
 from sim.inputs import output_folder, show, writing
 from sim.limits import MAX_PANELS, MAX_ROWS, clip, listing, more, print_lines, showing
 from sim.results import SUMMARY_FILE, Results, atomic_write, load
-from sim.summary import NUMERIC_OUTCOMES, answer
+from sim.summary import answer
 
 __all__ = [
     "REPORT_FILE",
@@ -308,7 +308,8 @@ def _distribution_outcomes(results: dict[str, Results]) -> list[tuple[str, str, 
             if q.get("not_modelled") or o not in r.runs:
                 continue
             if q.get("kind") == "numeric":
-                out.setdefault(o, ("numeric", q.get("unit") or NUMERIC_OUTCOMES.get(o, "")))
+                unit = q.get("unit") or r.summary.get("columns", {}).get(o, {}).get("unit", "")
+                out.setdefault(o, ("numeric", unit))
             elif o.endswith("_day") and _ok(r)[o].notna().any():
                 out.setdefault(o, ("event_day", "day"))
     return [(o, kind, unit) for o, (kind, unit) in out.items()]

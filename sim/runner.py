@@ -28,7 +28,8 @@ import pandas as pd
 from sim.errors import RunTimeout
 from sim.executors import Lost, over_limit
 from sim.experiment import Experiment
-from sim.model import ConflictModel, empty_outcomes, release_mesa_caches
+from sim.model import ConflictModel, release_mesa_caches
+from sim.model.contract import empty_outcomes, outcomes_of
 
 __all__ = [
     "RunResult",
@@ -180,16 +181,16 @@ def _run_task(exp: Experiment, task: Task) -> RunResult:
         config, theatre = task_setup(exp, task)
         model = simulate(theatre, config.mechanisms, config.horizon_days, task.seed, deadline)
     except RunTimeout as exc:  # from the model's daily check, or the serial executor's alarm
-        return _failed(task, f"RunTimeout: {over_limit(limit, str(exc))}")
+        return _failed(exp, task, f"RunTimeout: {over_limit(limit, str(exc))}")
     except Exception as exc:  # a failed run is data, not the end of the experiment
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
-        return _failed(task, f"{type(exc).__name__}: {exc}{where}")
+        return _failed(exp, task, f"{type(exc).__name__}: {exc}{where}")
     return RunResult(task, "ok", model.outcomes(), model.series)
 
 
-def _failed(task: Task, error: str) -> RunResult:
-    return RunResult(task, "failed", empty_outcomes(), {}, error)
+def _failed(exp: Experiment, task: Task, error: str) -> RunResult:
+    return RunResult(task, "failed", empty_outcomes(exp.config.mechanisms, exp.theatre), {}, error)
 
 
 def _kind(value: Any) -> str:
@@ -198,27 +199,20 @@ def _kind(value: Any) -> str:
     return "label" if isinstance(value, str) else "number"
 
 
-def outcome_columns(exp: Experiment) -> dict[str, str] | None:
+def outcome_columns(exp: Experiment) -> dict[str, str]:
     """The columns ``runs.parquet`` will have, with their kinds (``number``, ``flag``, ``label``).
 
-    Read off a model built for the experiment at day 0 (so each mechanism's own outcomes are included);
-    None if that model cannot be built (its runs will then fail, and be recorded as failed).
+    From the mechanisms' declarations and the theatre (:func:`sim.model.contract.outcomes_of`): the
+    contract columns, the sampled parameters, then every outcome (a ``day`` outcome is a number).
     """
-    config, theatre = exp.config, exp.theatre
-    try:
-        model = ConflictModel(theatre, config.mechanisms, config.horizon_days, rng=0)
-    except Exception:
-        return None
-    try:
-        outcomes = model.outcomes()
-    finally:
-        release_mesa_caches(model)
+    config = exp.config
     columns = {c: "number" for c in ("run_id", "seed", "design_point", "replication")}
     columns |= {c: "label" for c in ("scenario", "status", "error")}
     if exp.parameter_keys:
         task = plan(exp)[0]
         columns |= {k: _kind(v) for k, v in task.values.items()}
-    return columns | {k: _kind(v) for k, v in outcomes.items()}
+    outcomes = outcomes_of(config.mechanisms, exp.theatre)
+    return columns | {o.name: "number" if o.kind == "day" else o.kind for o in outcomes}
 
 
 def check_before_run(exp: Experiment) -> None:
@@ -230,8 +224,6 @@ def check_before_run(exp: Experiment) -> None:
     from sim.summary import check_questions
 
     columns = outcome_columns(exp)
-    if columns is None:
-        return
     c = exp.config
     check_questions(c.questions, columns, list(vars(c.mechanisms)), c.analysis.target, exp.mechanisms_on)
 
@@ -256,7 +248,9 @@ def runs_frame(exp: Experiment, results: list[RunResult]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     for col in ("run_id", "seed", "design_point", "replication"):
         df[col] = df[col].astype("int64")
-    df["ceasefire_pretext"] = df["ceasefire_pretext"].astype(bool)
+    for o in outcomes_of(exp.config.mechanisms, exp.theatre):
+        if o.kind == "flag" and o.name in df:
+            df[o.name] = df[o.name].astype(bool)
     return df
 
 
@@ -311,7 +305,7 @@ def _iterate(
         ) as bar:
             for result in ex.map_chunks(run_chunk, exp, chunks):
                 if isinstance(result, Lost):  # a worker died on these runs, or was stopped: failed runs
-                    lost = [_failed(t, f"{result.error}: {result.reason}") for t in result.chunk]
+                    lost = [_failed(exp, t, f"{result.error}: {result.reason}") for t in result.chunk]
                     result = runs_frame(exp, lost), series_frame(lost, exp.config.horizon_days)
                 runs, series = result
                 bar.update(len(runs))

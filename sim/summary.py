@@ -17,7 +17,6 @@ from scipy.stats import beta, binomtest
 
 __all__ = [
     "INTERVALS",
-    "NUMERIC_OUTCOMES",
     "QUANTILES",
     "answer",
     "check_questions",
@@ -28,15 +27,6 @@ __all__ = [
     "summarise",
     "wilson_interval",
 ]
-
-#: Numeric outcomes summarised by quantiles, with their units.
-NUMERIC_OUTCOMES = {
-    "sirte_captured_day": "day",
-    "jufra_captured_day": "day",
-    "front_km_final": "km from Tripoli",
-    "oil_output_final_bpd": "b/d",
-    "fatalities_total": "killed",
-}
 
 CONFIDENCE = 0.90
 INTERVALS = ("wilson", "jeffreys")
@@ -176,6 +166,7 @@ def summarise(
     *,
     interval: str = "wilson",
     confidence: float = CONFIDENCE,
+    outcomes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Build ``summary.json``: questions with probability and interval (or quantiles), outcome quantiles.
 
@@ -187,6 +178,9 @@ def summarise(
             reported as not modelled (probability None). None: every question is answered.
         interval: ``wilson`` or ``jeffreys``.
         confidence: level of the intervals.
+        outcomes: every outcome column described (name -> ``kind``, ``unit``, ``label``, ``headline``;
+            :func:`sim.model.contract.outcomes_of`); the headline ones get quantiles under ``outcomes``,
+            and all are kept under ``columns`` for reports. None: no outcome is summarised.
     """
     ok = runs[runs["status"] == "ok"]
     n, failed = len(ok), int((runs["status"] != "ok").sum())
@@ -222,13 +216,17 @@ def summarise(
             "interval_method": method,
             "k": k,
         }
-    outcomes = {}
-    for name, unit in NUMERIC_OUTCOMES.items():
+    described = {k: dict(v) for k, v in (outcomes or {}).items()}
+    headline = {}
+    for name, info in described.items():
+        if not info.get("headline") or name not in runs:
+            continue
         x = ok[name].astype(float) if n else pd.Series(dtype=float)
         happened = x.dropna()
         q = np.quantile(happened, [0.05, 0.5, 0.95]).tolist() if len(happened) else [None] * 3
-        outcomes[name] = {
-            "unit": unit,
+        headline[name] = {
+            "unit": info.get("unit", ""),
+            "label": info.get("label", ""),
             "share_defined": len(happened) / n if n else None,
             "p05": q[0],
             "median": q[1],
@@ -249,7 +247,8 @@ def summarise(
             "failed_runs": failed_runs,
         },
         "questions": out_q,
-        "outcomes": outcomes,
+        "outcomes": headline,
+        "columns": described,
     }
 
 

@@ -28,12 +28,15 @@ import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import NoneType, UnionType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
 
-from sim.config import Config, ConfigError, _check_field, validate
+from sim.config import ConfigError, _check_field, validate
+
+if TYPE_CHECKING:
+    from sim.config import Config
 
 __all__ = [
     "DISTRIBUTIONS",

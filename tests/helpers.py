@@ -5,6 +5,34 @@ import time
 
 from sim.config import MechanismsConfig
 
+#: The Libya results contract (issue 2): outcome columns of every run of the libya2020 theatre, whatever
+#: mechanisms are on, and series variables of every run. Written out here (not derived from the code) so
+#: that the theatre-agnostic redesign is held to the names existing results, questions and notebooks use.
+LIBYA_OUTCOMES = (
+    "sirte_captured_day",
+    "jufra_captured_day",
+    "front_km_final",
+    "ceasefire_declared_day",
+    "ceasefire_broken_day",
+    "ceasefire_pretext",
+    "egypt_intervened_day",
+    "tr_deal_day",
+    "tr_clash_day",
+    "unrest_peak_active_share",
+    "east_govt_fell_day",
+    "oil_output_final_bpd",
+    "fatalities_total",
+)
+LIBYA_SERIES = (
+    "front_km",
+    "gna_strength",
+    "lna_strength",
+    "lna_cohesion",
+    "oil_output_bpd",
+    "unrest_active_share",
+    "fatalities_cum",
+)
+
 
 def with_mechanisms(mech: MechanismsConfig, **changes: dict) -> MechanismsConfig:
     """Mechanism parameters with some sub-configs changed, e.g. ``ceasefire={"enabled": True}``."""

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from sim.config import ConfigError, MechanismsConfig
 from sim.experiment import _check_references, compose, prepare
-from sim.model.ceasefire import bayes
+from sim.model.mechanisms.ceasefire import bayes
 from sim.runner import simulate
 from sim.uncertainty import apply_values
 

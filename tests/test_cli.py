@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import LIBYA_OUTCOMES, LIBYA_SERIES
 
 from sim.experiment import compose, prepare
-from sim.model import OUTCOMES, SERIES
 from sim.results import ResultsError, load
 from sim.runner import run_experiment
 
@@ -54,11 +54,11 @@ def test_results_load_as_pandas_with_fixed_names(experiment_dir):
     out, _ = experiment_dir
     res = load(out)
     assert isinstance(res.runs, pd.DataFrame) and isinstance(res.series, pd.DataFrame)
-    assert {"run_id", "seed", "scenario", "status", *OUTCOMES} <= set(res.runs.columns)
+    assert {"run_id", "seed", "scenario", "status", *LIBYA_OUTCOMES} <= set(res.runs.columns)
     assert list(res.runs["run_id"]) == list(range(6))
     assert (res.runs["status"] == "ok").all() and (res.runs["scenario"] == "baseline").all()
     assert list(res.series.columns) == ["run_id", "day", "variable", "value"]
-    assert set(SERIES) <= set(res.series["variable"].astype(str))
+    assert set(LIBYA_SERIES) <= set(res.series["variable"].astype(str))
     assert res.series["day"].max() == 20
     assert len(res.series_wide("front_km").columns) == 6
     q = res.summary["questions"]["gna_takes_sirte"]

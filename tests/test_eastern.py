@@ -8,7 +8,7 @@ from helpers import with_mechanisms
 
 from sim.experiment import compose, prepare
 from sim.model import ConflictModel
-from sim.model.eastern import EasternUnrest
+from sim.model.mechanisms.unrest import Unrest
 from sim.runner import run_seed, simulate
 
 N, HORIZON = 12, 60
@@ -25,7 +25,7 @@ def unrest_params(exp, **changes):
 
 def front_strength(m: ConflictModel) -> float:
     """LNA personnel neither in an eastern city nor on its way home to one."""
-    east = set(m.mechanism(EasternUnrest).places)
+    east = set(m.mechanism(Unrest).places)
     return sum(
         u.strength
         for u in m.units_of["LNA"]
@@ -62,7 +62,7 @@ def test_units_sent_to_the_front_take_cops_away(exp):
         m.step()
     benghazi = m.theatre.index("benghazi")
     assert m.unit_by_key["lna_benghazi_reserve"].node != benghazi
-    mech = m.mechanism(EasternUnrest)
+    mech = m.mechanism(Unrest)
     k = mech.places.index(benghazi)
     floor = exp.config.mechanisms.unrest.police_floor
     assert mech.grid.cops_per_block()[k] == round(mech.base_cops[k] * floor)

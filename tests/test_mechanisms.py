@@ -10,8 +10,8 @@ from omegaconf import OmegaConf
 from sim.cli import preflight
 from sim.experiment import compose, prepare
 from sim.model import ConflictModel
-from sim.model.bargaining import PatronBargaining
-from sim.model.ceasefire import Ceasefire
+from sim.model.mechanisms.bargaining import PatronBargaining
+from sim.model.mechanisms.ceasefire import Ceasefire
 from sim.runner import run_seed, simulate
 
 N = 40

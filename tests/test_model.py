@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import with_mechanisms
+from helpers import LIBYA_OUTCOMES, LIBYA_SERIES, with_mechanisms
 
 from sim.experiment import compose, prepare
-from sim.model import OUTCOMES, SERIES, ConflictModel
+from sim.model import ConflictModel
 from sim.runner import run_seed, simulate
 
 
@@ -49,8 +49,8 @@ def test_initial_state_is_the_seed_situation(exp):
 
 def test_contract_names(exp):
     m = run(exp, 3, horizon=5)
-    assert set(OUTCOMES) <= set(m.outcomes())
-    assert set(SERIES) <= set(m.series)
+    assert set(LIBYA_OUTCOMES) <= set(m.outcomes())
+    assert set(LIBYA_SERIES) <= set(m.series)
     out = m.outcomes()
     for name in ("ceasefire_declared_day", "egypt_intervened_day", "tr_deal_day", "east_govt_fell_day"):
         assert math.isnan(out[name])  # mechanisms not built yet: NaN, never a made-up value

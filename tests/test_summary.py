@@ -63,7 +63,15 @@ def test_summary_leaves_failed_runs_out_and_counts_them():
     questions = {
         "q": {"text": "Sirte falls", "outcome": "sirte_captured_day", "op": "happened", "value": None}
     }
-    s = summarise(runs_frame(), questions, {"scenario": "baseline", "horizon_days": 60})
+    outcomes = {
+        "sirte_captured_day": {"kind": "day", "unit": "day", "label": "Sirte captured", "headline": True},
+        "fatalities_total": {"kind": "number", "unit": "killed", "label": "Fatalities", "headline": True},
+        "front_km_final": {"kind": "number", "unit": "km", "label": "Front", "headline": False},
+    }
+    s = summarise(runs_frame(), questions, {"scenario": "baseline", "horizon_days": 60}, outcomes=outcomes)
+    assert set(s["outcomes"]) == {"sirte_captured_day", "fatalities_total"}  # the headline ones
+    assert s["columns"] == outcomes  # every outcome described, for reports
+    assert s["outcomes"]["fatalities_total"]["unit"] == "killed"
     q = s["questions"]["q"]
     assert q["probability"] == 0.5 and q["n"] == 4 and q["failed"] == 1
     assert q["interval"][0] < 0.5 < q["interval"][1]

@@ -34,7 +34,7 @@ def test_libya_theatre_loads(cfg):
 
 
 def test_every_figure_carries_a_source():
-    data = yaml.safe_load((CONFIG_DIR / "theatre" / "libya2020.yaml").read_text())
+    data = yaml.safe_load((CONFIG_DIR / "theatre" / "libya2020.yaml").read_text())["theatre"]
     for pid, p in data["places"].items():
         assert p["source"].get("coords") and p["source"].get("control"), pid
         if "population" in p:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from sim.model.unrest import CityUnrest, CivilViolence, EpsteinModel, EpsteinParams, _below, neighbourhood
+from sim.model.epstein import CityUnrest, CivilViolence, EpsteinModel, EpsteinParams, _below, neighbourhood
 
 RUN2 = EpsteinParams(cop_density=0.04, legitimacy=0.82, max_jail_term=30)
 RUN34 = EpsteinParams(cop_density=0.074, legitimacy=0.9, max_jail_term=1000)

@@ -1,5 +1,18 @@
-"""The Mesa conflict model and its mechanisms."""
+"""The Mesa conflict model and its mechanisms.
 
-from sim.model.model import OUTCOMES, SERIES, ConflictModel, empty_outcomes, release_mesa_caches
+Imports lazily: the config layer imports :mod:`sim.model.mechanisms` (for the schemas) without Mesa.
+"""
 
-__all__ = ["OUTCOMES", "SERIES", "ConflictModel", "empty_outcomes", "release_mesa_caches"]
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ConflictModel", "release_mesa_caches"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from sim.model import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'sim.model' has no attribute {name!r}")

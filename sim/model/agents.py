@@ -257,12 +257,6 @@ class PatronAgent(mesa.Agent):
         self._bases = [th.index(a.base) for a in self.assets]
         self._ad = [(th.index(s.place), s.radius_km, s.strength) for s in spec.air_defence]
 
-    def can_intervene(self) -> bool:
-        """Whether the patron has standby forces to commit."""
-        return bool(self.spec.standby_assets) or any(
-            u.standby == self.key for u in self.model.theatre.units.values()
-        )
-
     @property
     def intervened(self) -> bool:
         """Whether the patron has intervened."""

@@ -1,4 +1,4 @@
-"""``ConflictModel``: the Libya 2020 conflict as a Mesa model, one step = one day.
+"""``ConflictModel``: a theatre's conflict as a Mesa model, one step = one day.
 
 Process order each day (docs/ODD.md, "Process overview and scheduling"):
 
@@ -9,8 +9,8 @@ Process order each day (docs/ODD.md, "Process overview and scheduling"):
 5. morale recovery (not for units that fought an assault) and rallying; dead units leave;
 6. supply from the factions' bases through held places;
 7. cohesion;
-8. the enabled mechanisms, in this order: oil economy, eastern unrest, ceasefire, red line, patron
-   bargaining (each reads the state the previous ones left);
+8. the enabled mechanisms, in their declared order (:mod:`sim.model.mechanisms`; today oil economy,
+   unrest, ceasefire, red line, patron bargaining; each reads the state the previous ones left);
 9. the day's state is recorded.
 """
 
@@ -32,49 +32,11 @@ from sim.config import MechanismsConfig
 from sim.errors import RunTimeout
 from sim.model.agents import FactionAgent, PatronAgent, Unit
 from sim.model.combat import resolve_combat
-from sim.model.mechanism import Mechanism
+from sim.model.contract import empty_outcomes, series_of, switched_on
+from sim.model.mechanisms import Mechanism
 from sim.theatre import Theatre, UnitSpec
 
-__all__ = ["OUTCOMES", "SERIES", "ConflictModel", "empty_outcomes", "release_mesa_caches"]
-
-#: Per-run outcome columns of the results contract (issue 2). Mechanisms not built or switched off
-#: leave theirs NaN (``*_day``, shares) or False (``ceasefire_pretext``).
-OUTCOMES = (
-    "sirte_captured_day",
-    "jufra_captured_day",
-    "front_km_final",
-    "ceasefire_declared_day",
-    "ceasefire_broken_day",
-    "ceasefire_pretext",
-    "egypt_intervened_day",
-    "tr_deal_day",
-    "tr_clash_day",
-    "unrest_peak_active_share",
-    "east_govt_fell_day",
-    "oil_output_final_bpd",
-    "fatalities_total",
-)
-
-#: Per-day series of the results contract.
-SERIES = (
-    "front_km",
-    "gna_strength",
-    "lna_strength",
-    "lna_cohesion",
-    "oil_output_bpd",
-    "unrest_active_share",
-    "fatalities_cum",
-)
-
-
-#: Switchable mechanisms: config key -> class, in the order they step each day.
-MECHANISMS = (
-    ("oil", "sim.model.oil.OilEconomy"),
-    ("unrest", "sim.model.eastern.EasternUnrest"),
-    ("ceasefire", "sim.model.ceasefire.Ceasefire"),
-    ("red_line", "sim.model.redline.RedLine"),
-    ("bargaining", "sim.model.bargaining.PatronBargaining"),
-)
+__all__ = ["ConflictModel", "release_mesa_caches"]
 
 
 class ConflictModel(mesa.Model):
@@ -134,7 +96,7 @@ class ConflictModel(mesa.Model):
         self.support = {pid: 1.0 for pid in self.patrons}  # x air sorties and reinforcements
         self.regroup = {fid: 1.0 for fid in self.factions}  # x morale recovery and patron reinforcement
         self.pressure_sources: dict[str, float] = {}  # patron pressure to de-escalate, by source
-        self.east_unrest_share = 0.0  # active share in the blockading side's cities (unrest mechanism)
+        self.unrest_share = 0.0  # active share in the rioting cities (unrest mechanism)
 
         self.fatalities = 0.0
         self.losses_cum = {fid: 0.0 for fid in self.factions}
@@ -149,16 +111,12 @@ class ConflictModel(mesa.Model):
         self._record(0)
 
     def _build_mechanisms(self) -> None:
-        """Build one object per enabled mechanism, in the fixed order of ``MECHANISMS``.
+        """Build one object per enabled mechanism, in step order (:func:`sim.model.mechanisms.registry`).
 
         A mechanism may look up the ones built before it.
         """
-        import importlib
-
-        for key, path in MECHANISMS:
-            if getattr(self.params, key).enabled:
-                module, _, name = path.rpartition(".")
-                self.mechanisms.append(getattr(importlib.import_module(module), name)(self))
+        for cls in switched_on(self.params):
+            self.mechanisms.append(cls(self))
 
     def mechanism(self, cls: type) -> Mechanism | None:
         """The mechanism object of a class, or None if it is switched off."""
@@ -187,11 +145,8 @@ class ConflictModel(mesa.Model):
     # -- queries ------------------------------------------------------------------------------------
 
     def series_names(self) -> list[str]:
-        """Contract series, each faction's strength and cohesion, and the mechanisms' series."""
-        extra = [f"{f.lower()}_strength" for f in self.theatre.factions]
-        extra += [f"{f.lower()}_cohesion" for f in self.theatre.factions]
-        extra += [name for m in self.mechanisms for name in m.series_names]
-        return list(dict.fromkeys([*SERIES, *extra]))
+        """The core's series and the mechanisms' (:func:`sim.model.contract.series_of`)."""
+        return [s.name for s in series_of(self.params, self.theatre)]
 
     def all_units(self) -> list[Unit]:
         """Every unit alive, in creation order."""
@@ -332,26 +287,19 @@ class ConflictModel(mesa.Model):
 
     def outcomes(self) -> dict[str, Any]:
         """Per-run outcomes of the results contract (call after :meth:`run`)."""
-        out = empty_outcomes()
+        out = empty_outcomes(self.params, self.theatre)
         for pid, day in self.captured_day.items():
             out[f"{pid}_captured_day"] = day
         out["front_km_final"] = self.front_km()
         out["fatalities_total"] = self.fatalities
         for pid, patron in self.patrons.items():
-            if patron.can_intervene():
+            if f"{pid}_intervened_day" in out:
                 out[f"{pid}_intervened_day"] = patron.intervened_day
         for m in self.mechanisms:
             out.update(m.outcomes())
         for pid, holder in zip(self.theatre.place_ids, self.control, strict=True):
             out[f"holder_{pid}"] = holder  # who holds each place at the horizon (the report's map)
         return out
-
-
-def empty_outcomes() -> dict[str, Any]:
-    """Outcomes of a run in which nothing happened (or that failed): NaN, and False for flags."""
-    out: dict[str, Any] = {k: math.nan for k in OUTCOMES}
-    out["ceasefire_pretext"] = False
-    return out
 
 
 def release_mesa_caches(model: mesa.Model) -> None:

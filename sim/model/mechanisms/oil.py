@@ -15,31 +15,69 @@ faction's cohesion, and its change since day 0 feeds the unrest mechanism.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from sim.model.mechanism import Mechanism
+from sim.model.mechanisms import Mechanism, Outcome, Series, logistic
+from sim.schema import DAYS_MAX, bias, num, prob, weight
 
-__all__ = ["OilEconomy"]
+__all__ = ["MECHANISM", "OilEconomy"]
 
 
-def logistic(x: float) -> float:
-    """1 / (1 + e^-x); refuses NaN, which would silently turn every draw into "no"."""
-    if math.isnan(x):
-        raise ValueError("logistic: NaN log-odds (a mechanism read a value not computed yet)")
-    if x < -700:
-        return 0.0
-    return 1.0 / (1.0 + math.exp(-x))
+@dataclass
+class Config:
+    """Oil production by who holds fields and terminals, and the blockading faction's blockade."""
+
+    enabled: bool = True
+    blockade: bool = True  # LNA blockade in force since 17-18 Jan 2020 (forces.md section 9)
+    # Days to ramp a restarted system to capacity. Sharara restarted 11 Oct 2020 and national output
+    # reached 1.2 mb/d by 13 Nov 2020 (forces.md section 9): about a month.
+    ramp_days: float = num(30.0, 0.0, DAYS_MAX, lo_open=True)
+    # The blockade decision: daily lifting probability logistic(lift_bias + lift_per_30_days * months
+    # + lift_pressure * patron pressure + lift_unrest * eastern active share). ASSUMPTION, calibrated so
+    # that in the baseline about half the runs lift it within 6 months: the real blockade (from 17-18
+    # Jan 2020) cost $6 bn by June and was lifted 18 Sep 2020 (day 103), weeks after the August
+    # protests in the East (forces.md section 9; places.csv, al-Marj and al-Bayda notes).
+    lift_enabled: bool = True
+    lift_bias: float = bias(-8.0)
+    lift_per_30_days: float = weight(0.7)
+    lift_pressure: float = weight(3.0)
+    lift_unrest: float = weight(15.0)
+    # Hardship = hardship_weight x (1 - output / reference output), in [0, 1]. ASSUMPTION: oil is
+    # ~95% of state revenue, but salaries were partly paid from reserves, so a total loss of output
+    # raises hardship by 0.3 (on Epstein's 0-1 scale).
+    hardship_weight: float = prob(0.3)
+    hardship_cohesion: float = prob(0.002)  # daily cohesion loss of every faction per unit of hardship
 
 
 class OilEconomy(Mechanism):
     """Oil production, the blockade and the hardship it causes."""
 
-    series_names = ("oil_output_bpd", "hardship")
+    key = "oil"
+    order = 10
+    Config = Config
+
+    @classmethod
+    def declare_outcomes(cls, params, theatre) -> tuple[Outcome, ...]:
+        """Output at the horizon (a contract column), the day the blockade was lifted."""
+        return (
+            Outcome(
+                "oil_output_final_bpd", "number", unit="b/d", label="Oil output at the horizon", headline=True
+            ),
+            Outcome("blockade_lifted_day", "day", unit="day", label="Blockade lifted", contract=False),
+        )
+
+    @classmethod
+    def declare_series(cls, params, theatre) -> tuple[Series, ...]:
+        """National output (a contract variable) and hardship."""
+        return (
+            Series("oil_output_bpd", "b/d", "Oil output", contract=True),
+            Series("hardship", "0-1", "Hardship"),
+        )
 
     def __init__(self, model) -> None:
         """Start from the theatre's initial levels with the blockade as configured."""
         super().__init__(model)
         th = model.theatre
-        self.params = model.params.oil
         self.level = {sid: s.initial_bpd for sid, s in th.oil_systems.items()}
         self.blockade = self.params.blockade and th.oil_blockader is not None
         self.lifted_day = math.nan
@@ -61,7 +99,7 @@ class OilEconomy(Mechanism):
         if not self.blockade or not p.lift_enabled:
             return
         x = p.lift_bias + p.lift_per_30_days * m.steps / 30 + p.lift_pressure * m.pressure()
-        x += p.lift_unrest * m.east_unrest_share
+        x += p.lift_unrest * m.unrest_share
         if m.rng.random() < logistic(x):
             self.blockade = False
             self.lifted_day = float(m.steps)
@@ -90,3 +128,6 @@ class OilEconomy(Mechanism):
     def outcomes(self) -> dict[str, float]:
         """Final output and the day the blockade was lifted."""
         return {"oil_output_final_bpd": self.output(), "blockade_lifted_day": self.lifted_day}
+
+
+MECHANISM = OilEconomy

@@ -31,11 +31,67 @@ Outcomes: ``ceasefire_declared_day``, ``ceasefire_broken_day`` (the first of eac
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from sim.model.mechanism import Mechanism
-from sim.model.oil import logistic
+from sim.errors import ConfigError
+from sim.model.mechanisms import Mechanism, Outcome, Series, logistic
+from sim.schema import KM_MAX, bias, days, num, prob, weight
 
-__all__ = ["Ceasefire", "bayes"]
+__all__ = ["MECHANISM", "Ceasefire", "bayes"]
+
+
+@dataclass
+class Config:
+    """Ceasefire offers, acceptance and breakdown, with the hidden type (sincere or pretext) of offers.
+
+    The hidden type is that of the offers of the faction facing the front faction (Libya: the LNA's).
+
+    A side's willingness w = w_weariness x (own losses / initial strength) + w_stalemate x (days the
+    front has not moved / 30) - w_momentum x (own km gained over ``momentum_window`` days / 100)
+    + w_pressure x patron pressure. It offers with daily probability logistic(offer_bias + w) and
+    accepts a standing offer with logistic(accept_bias + w - w_distrust x (1 - belief the offer is
+    sincere)). Seed: Haftar "announced on Saturday that he was ready to stop the fighting and enter
+    talks", in Cairo; "the alleged cease-fire offer ... is just a pretext for launching Egyptian air
+    strikes or any other military moves in order to support Haftar during the next week".
+    """
+
+    enabled: bool = False
+    # The faction whose offer stands on day 0 (a faction id of the theatre), or "none". Theatre data: set
+    # in configs/theatre/*.yaml (Libya: the Cairo offer of the LNA).
+    initial_offer: str = "none"
+    offer_valid_days: int = days(7, 1)
+    pretext_prob: float = prob(0.5)  # the hidden type of the LNA's offers, drawn once per run
+    offer_bias: float = bias(-6.0)
+    # A pretext-type LNA offers more readily: for it the offer is a cheap tactic (the seed's Cairo offer
+    # came the day its forces collapsed). ASSUMPTION.
+    w_pretext_offer: float = weight(2.0)
+    accept_bias: float = bias(-4.0)
+    w_weariness: float = weight(15.0)
+    w_stalemate: float = weight(0.8)
+    w_momentum: float = weight(3.0)
+    w_pressure: float = weight(3.0)
+    w_distrust: float = weight(3.0)
+    momentum_window: int = days(14, 1)
+    stall_km: float = num(5.0, 0.0, KM_MAX)  # the front "has not moved" while it stays within this distance
+    prior_sincere: float = prob(0.5)  # the GNA's belief that an LNA offer is sincere, before evidence
+    # Daily chance the GNA observes suspicious LNA activity (arms flights, Egyptian deployments)
+    # under each type; the GNA updates its belief by Bayes' rule. ASSUMPTION.
+    signal_if_pretext: float = prob(0.4)
+    signal_if_sincere: float = prob(0.1)
+    # The GNA breaks a ceasefire once its belief that the LNA is sincere falls below this (and below
+    # half its belief at the declaration).
+    preempt_belief: float = prob(0.15)
+    # Pretext: the LNA regroups (morale recovery and its patrons' reinforcements x regroup_factor)
+    # for lull_days_min to lull_days_max days, then Egyptian air strikes come and the LNA resumes
+    # fighting ("during the next week").
+    lull_days_min: int = days(3, 1)
+    lull_days_max: int = days(10, 1)
+    regroup_factor: float = num(3.0, 1.0, 100.0)
+    # The patron whose strikes end a pretext lull (a patron id, or "" for none). Theatre data.
+    strike_patron: str = ""
+    incident_hazard: float = prob(0.004)  # daily chance a ceasefire without a pretext lull breaks down
+    pressure: float = prob(0.5)  # patron pressure to de-escalate while a ceasefire holds (ASSUMPTION)
+    cooldown_days: int = days(30, 0)  # no new offer for this long after a ceasefire breaks
 
 
 def bayes(prior: float, likelihood: float, likelihood_else: float) -> float:
@@ -55,12 +111,61 @@ BELIEF_FLOOR = 0.01  # the GNA's belief stays in [0.01, 0.99]: evidence can alwa
 class Ceasefire(Mechanism):
     """The ceasefire mechanism's state and daily step."""
 
-    series_names = ("ceasefire_in_force", "gna_belief_sincere")
+    key = "ceasefire"
+    order = 30
+    Config = Config
+
+    @classmethod
+    def check(cls, params, theatre) -> None:
+        """Two factions; the first offer by one of them (or none); the strike patron exists."""
+        factions = list(theatre.factions)
+        if len(factions) != 2:
+            raise ConfigError(f"mechanisms.ceasefire: needs a theatre of two factions, got {len(factions)}")
+        if params.initial_offer not in (*factions, "none"):
+            allowed = ", ".join([*factions, "none"])
+            raise ConfigError(
+                f"mechanisms.ceasefire.initial_offer: {params.initial_offer!r}; allowed: {allowed}"
+            )
+        if params.strike_patron not in ("", *theatre.patrons):
+            allowed = ", ".join(["''", *theatre.patrons])
+            raise ConfigError(
+                f"mechanisms.ceasefire.strike_patron: {params.strike_patron!r}; allowed: {allowed}"
+            )
+        if params.lull_days_max < params.lull_days_min:
+            raise ConfigError(
+                f"mechanisms.ceasefire.lull_days_max: {params.lull_days_max} must be >= "
+                f"lull_days_min ({params.lull_days_min})"
+            )
+
+    @classmethod
+    def declare_outcomes(cls, params, theatre) -> tuple[Outcome, ...]:
+        """Declaration, breakdown and the run's hidden type (contract); who broke it, and after how long."""
+        return (
+            Outcome("ceasefire_declared_day", "day", unit="day", label="Ceasefire declared"),
+            Outcome("ceasefire_broken_day", "day", unit="day", label="Ceasefire broken"),
+            Outcome("ceasefire_pretext", "flag", off=False, label="Offers were a pretext"),
+            Outcome("ceasefire_broken_by", "label", off="", label="Ceasefire broken by", contract=False),
+            Outcome(
+                "ceasefire_duration_days", "number", unit="days", label="Ceasefire lasted", contract=False
+            ),
+        )
+
+    @classmethod
+    def declare_series(cls, params, theatre) -> tuple[Series, ...]:
+        """Whether a ceasefire is in force; the front faction's belief that the offers are sincere."""
+        front = theatre.front_faction
+        return (
+            Series("ceasefire_in_force", "0/1", "Ceasefire in force"),
+            Series(
+                f"{front.lower()}_belief_sincere", "probability", f"{front}'s belief the offers are sincere"
+            ),
+        )
 
     def __init__(self, model) -> None:
-        """Draw the hidden type and put the Cairo offer on the table."""
+        """Draw the hidden type and put the initial offer (if any) on the table."""
         super().__init__(model)
-        p = self.params = model.params.ceasefire
+        p = self.params
+        self.belief_series = f"{model.theatre.front_faction.lower()}_belief_sincere"
         self.pretext = bool(model.rng.random() < p.pretext_prob)
         self.offerer: str | None = None if p.initial_offer == "none" else p.initial_offer
         self.offer_day = 0
@@ -114,9 +219,9 @@ class Ceasefire(Mechanism):
             elif day - self.offer_day >= p.offer_valid_days:
                 self.offerer = None
         elif day >= self.cooldown_until:
-            gna = m.theatre.front_faction
+            front = m.theatre.front_faction
             for f in self.factions:
-                bonus = p.w_pretext_offer if (self.pretext and f != gna) else 0.0
+                bonus = p.w_pretext_offer if (self.pretext and f != front) else 0.0
                 if m.rng.random() < logistic(p.offer_bias + bonus + self.willingness(f)):
                     self.offerer, self.offer_day = f, day
                     break
@@ -147,17 +252,17 @@ class Ceasefire(Mechanism):
         else:
             self.belief = bayes(self.belief, 1 - p.signal_if_sincere, 1 - p.signal_if_pretext)
         self.belief = min(1 - BELIEF_FLOOR, max(BELIEF_FLOOR, self.belief))  # never certain
-        gna = m.theatre.front_faction
-        lna = next(f for f in self.factions if f != gna)
-        if pretext_lull and day >= self.lull_end:  # the lull is over: Egyptian strikes, the LNA attacks
+        front = m.theatre.front_faction
+        other = next(f for f in self.factions if f != front)
+        if pretext_lull and day >= self.lull_end:  # the lull is over: the patron strikes, the offerer attacks
             if p.strike_patron in m.patrons:
                 m.patrons[p.strike_patron].intervene()
             self.belief = BELIEF_FLOOR
-            self._break(day, lna)
+            self._break(day, other)
         elif not pretext_lull and m.rng.random() < p.incident_hazard:
             self._break(day, "incident")
         elif self.belief < min(p.preempt_belief, 0.5 * self.belief_at_declaration):
-            self._break(day, gna)
+            self._break(day, front)
 
     def _break(self, day: int, by: str) -> None:
         m = self.model
@@ -173,7 +278,7 @@ class Ceasefire(Mechanism):
     def record(self, day: int) -> None:
         """Whether a ceasefire is in force, and the GNA's belief."""
         self.model.series["ceasefire_in_force"][day] = float(self.in_force)
-        self.model.series["gna_belief_sincere"][day] = self.belief
+        self.model.series[self.belief_series][day] = self.belief
 
     def outcomes(self) -> dict:
         """Contract outcomes of the ceasefire."""
@@ -184,3 +289,6 @@ class Ceasefire(Mechanism):
             "ceasefire_broken_by": self.broken_by or "",
             "ceasefire_duration_days": self.broken_day - self.declared_day,
         }
+
+
+MECHANISM = Ceasefire
