@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -48,7 +49,7 @@ def plot_map(
     roads: list[tuple[str, str]],
     shares: pd.DataFrame,
     *,
-    factions: dict[str, str] | None = None,
+    factions: Mapping[str, str | None] | None = None,
     title: str | None = None,
     n: int | None = None,
 ):
