@@ -19,7 +19,6 @@ from sim.errors import UserError
 from sim.inputs import show
 from sim.limits import listing
 from sim.results import SUMMARY_FILE, Results, load
-from sim.summary import NUMERIC_OUTCOMES
 
 __all__ = [
     "FAN_VARIABLES",
@@ -238,7 +237,7 @@ def questions_table(summaries: dict[str, dict[str, Any]]) -> pd.DataFrame:
 def distribution_outcomes(results: dict[str, Results]) -> list[tuple[str, str, str]]:
     """(outcome, kind, unit) to draw: event days the questions ask about, and the numeric questions.
 
-    A numeric outcome's unit is its question's, else the summary's (:func:`outcome_info`), else the usual.
+    A numeric outcome's unit is its question's, else the summary's (:func:`outcome_info`), else none.
     """
     out: dict[str, tuple[str, str]] = {}
     for r in results.values():
@@ -247,7 +246,7 @@ def distribution_outcomes(results: dict[str, Results]) -> list[tuple[str, str, s
             if q.get("not_modelled") or o not in r.runs:
                 continue
             if q.get("kind") == "numeric":
-                unit = q.get("unit") or outcome_info(r, o).get("unit") or NUMERIC_OUTCOMES.get(o, "")
+                unit = q.get("unit") or outcome_info(r, o).get("unit") or ""
                 out.setdefault(o, ("numeric", unit))
             elif o.endswith("_day") and ok_runs(r)[o].notna().any():
                 out.setdefault(o, ("event_day", "day"))
