@@ -378,10 +378,10 @@ def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
     )
     print(f"\n{done} runs in {experiment['elapsed_s']:.1f} s ({rate:.1f} runs/s){resumed}. Results: {outdir}")
     if c.analysis.report:
-        from sim.report import FAN_VARIABLES, build_report
+        from sim.report import build_report, report_series
         from sim.results import load
 
-        report = build_report({exp.scenario: load(outdir, variables=list(FAN_VARIABLES))}, outdir)
+        report = build_report({exp.scenario: load(outdir, variables=report_series)}, outdir)
         print(f"Report: {report.path} ({len(report.figures)} figures)")
     return summary
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,13 +115,17 @@ def _jsonable(x: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(x).__name__}")
 
 
-def load(path: str | os.PathLike, variables: Sequence[str] | None = None) -> Results:
+def load(
+    path: str | os.PathLike,
+    variables: Sequence[str] | Callable[[dict[str, Any]], Sequence[str]] | None = None,
+) -> Results:
     """Load a finished experiment folder, checking every file before anything uses it.
 
     Args:
         path: the experiment's output folder.
         variables: load only these series variables (large experiments: the series of 10,000 runs of a
-            year hold some 90 million rows); None loads them all.
+            year hold some 90 million rows), or a function of the composed config naming them (e.g. per
+            faction); None loads them all.
 
     Returns:
         :class:`Results` with ``runs`` and ``series`` data frames, ``summary`` and ``config`` dicts.
@@ -141,6 +145,8 @@ def load(path: str | os.PathLike, variables: Sequence[str] | None = None) -> Res
     summary = check_summary(root / SUMMARY_FILE)
     config = check_config(root / CONFIG_FILE)
     runs, kinds = read_parquet(root / RUNS_FILE, RUNS_COLUMNS)
+    if callable(variables):
+        variables = variables(config)
     filters = None if variables is None else [("variable", "in", list(variables))]
     series, _ = read_parquet(root / SERIES_FILE, SERIES_COLUMNS, filters=filters)
     check_consistent(root, runs, kinds, summary, config)

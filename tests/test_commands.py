@@ -290,7 +290,7 @@ def _interrupt(*args, **kwargs):
 @pytest.mark.parametrize(
     ("main", "patch", "args"),
     [
-        (report.main, "sim.report.load", ["{exp}", "--out", "{tmp}/o"]),
+        (report.main, "sim.analysis.report_tables.load", ["{exp}", "--out", "{tmp}/o"]),
         (score.main, "sim.score.load", ["{exp}", "r.yaml", "--out", "{tmp}/o"]),
         (calibrate.main, "sim.calibrate.load", ["{obs}", "--name=x", "--results={exp}", "--config-dir=c"]),
         (check_claims.main, "sim.check_claims.check", ["mc.runs=2", "horizon_days=8"]),
@@ -429,7 +429,7 @@ def test_3000_observations_and_claims_give_bounded_output(experiment, tmp_path, 
 def test_a_report_of_many_experiments_draws_the_first_eight(experiment, tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
-    from sim import figures
+    from sim import plots
 
     drawn: dict[str, list] = {}
 
@@ -442,8 +442,8 @@ def test_a_report_of_many_experiments_draws_the_first_eight(experiment, tmp_path
         return draw
 
     for name in ("plot_map", "plot_sensitivity", "plot_prim", "plot_distribution"):
-        monkeypatch.setattr(figures, name, stub(name))
-    loaded = load(experiment, variables=list(report.FAN_VARIABLES))
+        monkeypatch.setattr(plots, name, stub(name))
+    loaded = load(experiment, variables=report.report_series)
     results = {f"scenario {i}": loaded for i in range(12)}
     done = report.build_report(results, tmp_path, target="front_km_final")
     assert len(drawn["plot_map"]) == 8 and len(drawn["plot_sensitivity"]) == 8

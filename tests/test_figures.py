@@ -1,4 +1,4 @@
-"""Smoke tests of the briefing figures (sim/figures.py) and the outlines data file."""
+"""Smoke tests of the briefing figures (sim.plots, through sim.figures) and the outlines data file."""
 
 from __future__ import annotations
 
@@ -270,6 +270,42 @@ def test_map_custom_factions_without_population(tmp_path):
     fig, _ = figures.plot_map(places, [*ROADS, ("x", "tripoli")], shares, factions={"LNA": "#D55E00"}, n=12)
     text = check(fig, tmp_path, "map2")
     assert "share of runs held by LNA at the horizon" in text
+
+
+def holder_colours(ax) -> tuple[str, str]:
+    """The colours of the map's scale ends: (0 %, 100 %) as hex."""
+    cmap = ax.collections[-1].get_cmap()  # the places coloured by share
+    return tuple(matplotlib.colors.to_hex(cmap(x)) for x in (0.0, 1.0))
+
+
+def test_map_faction_colours_come_from_the_caller_else_okabe_ito_in_order():
+    shares = pd.DataFrame({"b": [0.2, 0.8], "a": [0.8, 0.2]}, index=PLACES.index[:2])
+    _, ax = figures.plot_map(PLACES.iloc[:2], [], shares)  # no colours: the columns' order, blue first
+    assert holder_colours(ax) == ("#d55e00", "#0072b2")
+    _, ax = figures.plot_map(PLACES.iloc[:2], [], shares, factions={"a": "#123456", "b": None})
+    assert holder_colours(ax) == ("#0072b2", "#123456")  # "a" first as given; "b" the first colour free
+    assert figures.faction_colours(["x", "y", "z"], {"y": "#0072B2"}) == {
+        "x": "#D55E00",
+        "y": "#0072B2",
+        "z": "#009E73",
+    }
+
+
+def test_labels_take_the_callers_words_and_name_no_faction_themselves():
+    from sim.plots.style import _pretty
+
+    assert _pretty("north_cohesion") == "North cohesion"
+    assert _pretty("north_cohesion", {"north": "NORTH"}) == "NORTH cohesion"
+    assert _pretty("fatalities_cum", {"north": "NORTH"}) == "Fatalities cumulative"
+    bands = {"a": pd.DataFrame({k: [0.5, 0.6] for k in ("p05", "p25", "p50", "p75", "p95")}, index=[0, 1])}
+    fig, _ = figures.plot_fans(bands, "north_cohesion", unit="cohesion (0-1)", words={"north": "Northern"})
+    assert "Northern cohesion over time" in texts(fig)
+    fig, _ = figures.plot_fans(bands, "north_cohesion", unit="", label="Cohesion of the north")
+    assert "Cohesion of the north over time" in texts(fig)
+    fig, _ = figures.plot_distribution(
+        {"a": pd.Series([1.0, np.nan])}, "x_day", unit="day", kind="event_day", label="The event"
+    )
+    assert "The event: share of runs" in texts(fig)
 
 
 # ----------------------------------------------------------------------------------------------- sensitivity

@@ -7,7 +7,7 @@ from analysis_inputs import command
 
 from sim.cli import execute
 from sim.experiment import compose, prepare
-from sim.report import Report, explain, find_experiments, load_experiments, main
+from sim.report import Report, build_report, explain, find_experiments, load_experiments, main
 
 SMALL = ["mc.runs=24", "horizon_days=40", "mc.seed=5", "executor=serial", "mc.progress=false"]
 
@@ -79,3 +79,58 @@ def test_bad_folders_are_one_line_errors(args, message, tmp_path, capsys):
 def test_several_folders_need_out(multirun, capsys):
     code, _, err = command(main, [multirun / "0_baseline", multirun / "1_eastern_unrest"], capsys)
     assert code == 2 and "--out" in err
+
+
+def drawn_with(monkeypatch) -> dict[str, list]:
+    """Stub the report's figures: record each call's arguments and draw an empty figure instead."""
+    import matplotlib.pyplot as plt
+
+    from sim import plots
+
+    calls: dict[str, list] = {}
+    for name in (
+        "plot_forest",
+        "plot_distribution",
+        "plot_fans",
+        "plot_map",
+        "plot_sensitivity",
+        "plot_prim",
+    ):
+
+        def draw(*args, _name=name, **kwargs):
+            calls.setdefault(_name, []).append((args, kwargs))
+            return plt.figure(figsize=(1, 1)), None
+
+        monkeypatch.setattr(plots, name, draw)
+    return calls
+
+
+def test_factions_labels_colours_and_units_come_from_the_results(multirun, tmp_path, monkeypatch):
+    (r,) = load_experiments([multirun / "1_eastern_unrest"]).values()
+    calls = drawn_with(monkeypatch)
+    build_report({"east": r}, tmp_path / "plain")  # as written today: no labels, colours nor outcome metadata
+    fans = {c[0][1]: c[1] for c in calls["plot_fans"]}
+    assert list(fans) == ["front_km", "oil_output_bpd", "unrest_active_share", "lna_cohesion"]
+    assert fans["front_km"]["unit"] == "km from Tripoli" and fans["lna_cohesion"]["unit"] == "cohesion (0-1)"
+    assert fans["lna_cohesion"]["words"] == {"gna": "GNA", "lna": "LNA"} and fans["front_km"]["label"] is None
+    assert calls["plot_map"][0][1]["factions"] == {"GNA": None, "LNA": None}  # the figure's palette
+    factions = r.config["theatre"]["factions"]
+    factions["LNA"] |= {"label": "Eastern army", "colour": "#123456"}
+    r.summary["outcomes"] = {"front_km": {"unit": "km along the coast", "label": "Front"}}
+    calls.clear()
+    build_report({"east": r}, tmp_path / "labelled")
+    fans = {c[0][1]: c[1] for c in calls["plot_fans"]}
+    assert fans["front_km"]["unit"] == "km along the coast" and fans["front_km"]["label"] == "Front"
+    assert fans["lna_cohesion"]["words"] == {"gna": "GNA", "lna": "Eastern army"}
+    assert calls["plot_map"][0][1]["factions"] == {"GNA": None, "LNA": "#123456"}
+
+
+def test_no_target_in_the_config_means_no_explanation(multirun, tmp_path, monkeypatch):
+    (r,) = load_experiments([multirun / "1_eastern_unrest"]).values()
+    del r.config["analysis"]["target"]
+    report = Report(Path("unused"))
+    assert explain(r, None, "east", report) is None and not report.notes
+    calls = drawn_with(monkeypatch)
+    done = build_report({"east": r}, tmp_path)
+    assert "plot_sensitivity" not in calls and "## What drives the answer" not in done.path.read_text()
+    assert explain(r, "front_km_final", "east", report)["sensitivity"] is not None  # --target still works

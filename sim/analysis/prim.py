@@ -1,6 +1,6 @@
 """PRIM (patient rule induction, Friedman & Fisher 1999) for scenario discovery.
 
-Given sampled parameters ``X`` (one row per run) and an event ``y`` (e.g. "GNA takes Sirte"), PRIM peels
+Given sampled parameters ``X`` (one row per run) and an event ``y`` (e.g. "the town is taken"), PRIM peels
 a box in parameter space: each step removes the thin slice (an ``alpha`` tail of the runs in the box,
 along one parameter) whose removal leaves the densest box. The peeling trajectory trades coverage
 (share of all events inside the box) for density (share of runs in the box with the event).
