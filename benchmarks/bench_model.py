@@ -15,9 +15,10 @@ import resource
 import statistics
 import time
 
-from sim.experiment import compose, prepare
 from sim.model import ConflictModel, release_mesa_caches
-from sim.runner import run_experiment, run_seed
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.runs import run_experiment, run_seed
 
 
 def step_times(exp, horizon: int, runs: int) -> list[float]:

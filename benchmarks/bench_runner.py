@@ -25,8 +25,9 @@ from pathlib import Path
 MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
-from sim.experiment import compose, prepare
-from sim.runner import run_to_folder
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.runs import run_to_folder
 
 def main():
     folder, overrides = Path(sys.argv[1]), sys.argv[2:]

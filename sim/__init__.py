@@ -54,17 +54,18 @@ def run(
     Raises:
         sim.config.ConfigError: a bad override, question or target (one line naming the key), before
             anything is written.
-        sim.store.FolderError: ``folder`` holds another experiment, results without an experiment record,
-            or another process is writing it (one line); nothing in it was changed.
+        sim.runner.store.FolderError: ``folder`` holds another experiment, results without an experiment
+            record, or another process is writing it (one line); nothing in it was changed.
     """
     import contextlib
     import io
     from datetime import datetime
 
-    from sim.cli import execute
-    from sim.experiment import compose, prepare
     from sim.results import load as _load
-    from sim.runner import check_before_run
+    from sim.runner.compose import compose
+    from sim.runner.experiment import prepare
+    from sim.runner.pipeline import execute
+    from sim.runner.runs import check_before_run
 
     cfg = compose(list(overrides), extra_dir=Path(config_dir) if config_dir is not None else None)
     exp = prepare(cfg)

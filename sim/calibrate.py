@@ -431,7 +431,7 @@ def _prior_experiment(overrides: Sequence[str]) -> Any:
         ConfigError: a bad override (one line).
         CalibrationError: no uncertain parameters, or a design that does not draw from the prior.
     """
-    from sim.cli import prepare_overrides
+    from sim.runner.pipeline import prepare_overrides
 
     exp = prepare_overrides(list(overrides))
     if not exp.parameter_keys:
@@ -446,7 +446,7 @@ def _check_folder(folder: Path, prior: Any) -> None:
     Raises:
         FolderError: one line starting with ``--folder``; nothing was changed.
     """
-    from sim.store import FolderError, check_folder
+    from sim.runner.store import FolderError, check_folder
 
     try:
         check_folder(folder, prior.fingerprint(), resume=prior.config.mc.resume)
@@ -460,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Raises:
         sim.errors.UserError: bad input (one line; :func:`sim.command.run_command` exits 2).
     """
-    from sim.experiment import CONFIG_DIR
+    from sim.runner.compose import CONFIG_DIR
 
     ap = ArgumentParser(prog="python -m sim.calibrate", description=__doc__.splitlines()[0])
     ap.add_argument("observations", help="YAML file of dated observations")

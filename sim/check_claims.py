@@ -28,9 +28,9 @@ from typing import Any
 from sim.command import ArgumentParser, run_command
 from sim.config import ConfigError, read_entries
 from sim.errors import Stopped
-from sim.experiment import Experiment
 from sim.inputs import finite_number, once, output_file, show, writing
 from sim.limits import clip, listing, print_lines
+from sim.runner.experiment import Experiment
 
 __all__ = ["CLAIMS_FILE", "TESTS", "check", "load_checks", "main"]
 
@@ -157,7 +157,7 @@ def _holds(model: Any, cond: Mapping[str, Any]) -> bool:
 def _check_chunk(payload: tuple[Experiment, list[dict[str, Any]]], tasks: list[Any]) -> list[dict[str, Any]]:
     """Step each task's model to the last day checked; which claims held on every day of their window."""
     from sim.model import ConflictModel, release_mesa_caches
-    from sim.runner import task_setup
+    from sim.runner.runs import task_setup
 
     exp, checks = payload
     last = max(c["days"][1] for c in checks)
@@ -194,20 +194,17 @@ def check(exp: Experiment, checks: list[dict[str, Any]], *, executor: str | None
     """
     import pandas as pd
 
-    from sim.executors import Lost
-    from sim.runner import _chunk_size, _chunks, _executor, plan
-    from sim.summary import proportion_interval
+    from sim.results.summary import proportion_interval
+    from sim.runner.executors import Lost
+    from sim.runner.runs import map_tasks, plan
 
-    tasks = plan(exp)
     a = exp.config.analysis
     rows, lost = [], 0
-    with _executor(exp, executor, None) as ex:
-        chunks = _chunks(tasks, _chunk_size(exp, len(tasks), ex.workers))
-        for part in ex.map_chunks(_check_chunk, (exp, checks), chunks):
-            if isinstance(part, Lost):  # a worker died on these runs: they are left out, and counted
-                lost += len(part.chunk)
-            else:
-                rows += part
+    for part in map_tasks(exp, _check_chunk, (exp, checks), plan(exp), executor=executor):
+        if isinstance(part, Lost):  # a worker died on these runs: they are left out, and counted
+            lost += len(part.chunk)
+        else:
+            rows += part
     if not rows:
         raise Stopped(f"every run was lost ({lost:,}): their worker processes died; rerun the command")
     table = pd.DataFrame(rows).sort_values("run_id")
@@ -253,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "overrides", nargs="*", help="Hydra overrides, e.g. mc.runs=500 (default: the baseline, 200 runs)"
     )
     args = ap.parse_intermixed_args(argv)
-    from sim.cli import prepare_overrides
+    from sim.runner.pipeline import prepare_overrides
 
     out = output_file(args.out, "--out", ConfigError) if args.out else None
     exp = prepare_overrides(["mc.runs=200", *args.overrides])

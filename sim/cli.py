@@ -1,6 +1,8 @@
 """``python -m sim``: run an experiment and write its results folder.
 
-Every override is checked before Hydra creates an output folder: a bad override, an unknown scenario
+The command line around the runner's pipeline (:mod:`sim.runner.pipeline`): Hydra's ``@hydra.main``,
+pre-flight checks of every job, exit codes. Nothing but ``python -m sim`` imports this module. Every
+override is checked before Hydra creates an output folder: a bad override, an unknown scenario
 or an out-of-range value ends the command with one line on stderr naming the key and what is allowed,
 exit code 2, and nothing written. ``HYDRA_FULL_ERROR=1`` shows the full traceback instead.
 """
@@ -10,12 +12,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import hydra
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -23,64 +23,16 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from sim.command import DEBUG_FLAG, debugging, install_signal_handlers, report_error
 from sim.config import ConfigError, register_configs
 from sim.errors import EXIT_RUNS_FAILED, Interrupted, exit_code_of_signal
-from sim.experiment import CONFIG_DIR, Experiment, compose, prepare
 from sim.results import StorageError
+from sim.runner import hydra_api
+from sim.runner.compose import CONFIG_DIR, compose
+from sim.runner.experiment import Experiment, prepare
+from sim.runner.pipeline import checked, execute
 
-__all__ = ["execute", "main", "one_line_error", "prepare_overrides"]
+__all__ = ["main", "preflight"]
 
 _EXIT_CODE = 0
 MIN_FREE_BYTES = 1 << 20  # refuse to start an experiment on a disk with less free space than this
-
-
-def one_line_error(exc: BaseException, overrides: list[str] | None = None) -> str:
-    """A one-line message for a config error: the key, and what is allowed where we can tell."""
-    import yaml
-    from hydra.errors import MissingConfigException, OverrideParseException
-    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
-
-    chain, e = [], exc
-    while e is not None and e not in chain:
-        chain.append(e)
-        e = e.__cause__ or e.__context__
-    for e in chain:
-        if isinstance(e, ConfigError):
-            return str(e)
-        if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
-            mark = e.problem_mark
-            return f"{mark.name}:{mark.line + 1}: {e.problem}"
-        if isinstance(e, MissingConfigException) and str(e).startswith("Cannot find primary config"):
-            return f"--config-name: no primary config {e.missing_cfg_file!r} in the config folders"
-        if isinstance(e, MissingConfigException) and e.options is not None and e.missing_cfg_file:
-            group, _, name = e.missing_cfg_file.rpartition("/")
-            allowed = ", ".join(sorted(e.options)) or "(none)"
-            return f"{group or 'config'}: unknown option {name!r}; allowed: {allowed}"
-        if isinstance(e, OverrideParseException):
-            return f"{e.override}: cannot parse this override ({_first_line(e.message)})"
-        if isinstance(e, ConfigKeyError | ConfigAttributeError) and getattr(e, "full_key", None):
-            return f"{e.full_key}: unknown key; {_known_keys(e.full_key, overrides)}"
-        if isinstance(e, OmegaConfBaseException) and getattr(e, "full_key", None):
-            return f"{e.full_key}: {_first_line(str(getattr(e, 'msg', e)))}"
-    message = _first_line(str(exc)) or type(exc).__name__
-    return f"{' '.join(overrides)}: {message}" if overrides else message
-
-
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
-
-
-def _known_keys(full_key: str, overrides: list[str] | None) -> str:
-    parent = full_key.rpartition(".")[0]
-    try:
-        base = compose([o for o in (overrides or []) if o.startswith(("scenario=", "theatre="))])
-        node = OmegaConf.select(base, parent) if parent else base
-    except Exception:  # the hint is optional
-        return "see `python -m sim --cfg job` for the keys"
-    if isinstance(node, DictConfig):
-        keys = [str(k) for k in node.keys() if k != "hydra"]
-        if not keys:
-            return f"to add a new key there, write +{full_key}=..."
-        return "known keys here: " + ", ".join(keys)
-    return "see `python -m sim --cfg job` for the keys"
 
 
 @dataclass(frozen=True)
@@ -92,7 +44,7 @@ class Where:
     extra_dir: str | None = None
 
     def compose(self, overrides: list[str], *, hydra: bool = False) -> DictConfig:
-        """:func:`sim.experiment.compose` from here."""
+        """:func:`sim.runner.compose.compose` from here."""
         return compose(
             overrides,
             self.config_dir,
@@ -108,9 +60,7 @@ def parse_command_line(args: list[str]) -> argparse.Namespace:
     Raises:
         ConfigError: a flag Hydra does not know, or one we refuse.
     """
-    from hydra._internal.utils import get_args_parser
-
-    parser = get_args_parser()
+    parser = hydra_api.args_parser()
 
     def error(message: str) -> NoReturn:
         raise ConfigError(f"command line: {message} (see python -m sim --help)")
@@ -150,19 +100,15 @@ def _job_overrides(overrides: list[str], multirun: bool, where: Where) -> list[l
     Hydra's own settings (``hydra.*``, ``hydra/...``) are added to every job: each job's config is
     checked with them, and they say where its results go.
     """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
-    parsed = parser.parse_overrides(overrides)
+    parsed = hydra_api.parse_overrides(overrides)
     hydra_args = [o.input_line for o in parsed if o.is_hydra_override()]
     task = [o.input_line for o in parsed if not o.is_hydra_override()]
     if not multirun:
         return [overrides]
     base = [o.input_line for o in parsed if not o.is_sweep_override()]
     params = OmegaConf.select(where.compose(base, hydra=True), "hydra.sweeper.params") or {}
-    swept = parser.parse_overrides([f"{k}={v}" for k, v in params.items()] + task)
-    return [[*job, *hydra_args] for job in BasicSweeper.split_arguments(swept, max_batch_size=None)[0]]
+    swept = hydra_api.parse_overrides([f"{k}={v}" for k, v in params.items()] + task)
+    return [[*job, *hydra_args] for job in hydra_api.split_sweep(swept)]
 
 
 def _job_folder(cfg: DictConfig, num: int, sweep_dir: Path | None) -> tuple[Path, str]:
@@ -173,24 +119,6 @@ def _job_folder(cfg: DictConfig, num: int, sweep_dir: Path | None) -> tuple[Path
         cfg.hydra.job.num = num
         cfg.hydra.job.id = str(num)
     return sweep_dir / str(OmegaConf.select(cfg, "hydra.sweep.subdir")), "hydra.sweep.dir"
-
-
-def _checked(overrides: list[str], what: Callable[[], Any]) -> Any:
-    try:
-        return what()
-    except ConfigError:
-        raise
-    except Exception as exc:
-        raise ConfigError(one_line_error(exc, list(overrides))) from exc
-
-
-def prepare_overrides(overrides: list[str]) -> Experiment:
-    """Compose and prepare an experiment; any failure (ours, Hydra's, OmegaConf's) is one line.
-
-    Raises:
-        ConfigError: with the one-line message to show.
-    """
-    return _checked(list(overrides), lambda: prepare(compose(list(overrides))))
 
 
 def preflight(args: list[str]) -> None:
@@ -204,31 +132,31 @@ def preflight(args: list[str]) -> None:
     Raises:
         ConfigError: with the one-line message to show.
     """
-    from sim.executors import check_executor
-    from sim.runner import check_before_run
+    from sim.runner.executors import check_executor
+    from sim.runner.runs import check_before_run
 
     ns = parse_command_line(args)  # --version prints and exits here
     where = _where(ns)
     overrides = list(ns.overrides)
     if ns.help or ns.hydra_help or ns.cfg or ns.info or ns.shell_completion:
-        _checked(overrides, lambda: where.compose(overrides))
+        checked(overrides, lambda: where.compose(overrides))
         return
-    jobs = _checked(overrides, lambda: _job_overrides(overrides, ns.multirun, where))
+    jobs = checked(overrides, lambda: _job_overrides(overrides, ns.multirun, where))
     sweep_dir = None
     if ns.multirun:  # the sweep's own config (Hydra starts it before the jobs, and resolves sweep.dir once)
         base = [o for o in overrides if not _is_sweep(o)]
-        sweep = _checked(base, lambda: where.compose(base, hydra=True))
-        sweep_dir = Path(str(_checked(base, lambda: OmegaConf.select(sweep, "hydra.sweep.dir"))))
+        sweep = checked(base, lambda: where.compose(base, hydra=True))
+        sweep_dir = Path(str(checked(base, lambda: OmegaConf.select(sweep, "hydra.sweep.dir"))))
     folders: dict[Path, int] = {}
     addresses: set[str | None] = set()
     for num, job in enumerate(jobs):
-        cfg = _checked(job, lambda job=job: where.compose(job, hydra=True))
-        exp = _checked(job, lambda cfg=cfg: prepare(cfg))
-        _checked(job, lambda exp=exp: check_before_run(exp))
+        cfg = checked(job, lambda job=job: where.compose(job, hydra=True))
+        exp = checked(job, lambda cfg=cfg: prepare(cfg))
+        checked(job, lambda exp=exp: check_before_run(exp))
         if exp.config.executor.address not in addresses:  # a Dask scheduler: well formed and reachable
             addresses.add(exp.config.executor.address)
             check_executor(exp.config.executor)
-        folder, key = _checked(job, lambda cfg=cfg, num=num: _job_folder(cfg, num, sweep_dir))
+        folder, key = checked(job, lambda cfg=cfg, num=num: _job_folder(cfg, num, sweep_dir))
         if folder in folders:
             raise ConfigError(
                 f"hydra.sweep.subdir: jobs {folders[folder]} and {num} would write the same folder {folder}"
@@ -239,9 +167,7 @@ def preflight(args: list[str]) -> None:
 
 
 def _is_sweep(override: str) -> bool:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return OverridesParser.create().parse_overrides([override])[0].is_sweep_override()
+    return hydra_api.parse_overrides([override])[0].is_sweep_override()
 
 
 def _check_writable(folder: Path, key: str) -> None:
@@ -268,122 +194,15 @@ def _check_writable(folder: Path, key: str) -> None:
 def _check_folder(folder: Path, exp: Experiment, key: str = "hydra.run.dir") -> None:
     """Refuse, before Hydra writes into it, a folder this experiment may not write (one line naming ``key``).
 
-    See :func:`sim.store.check_folder`: the folder must hold this experiment or nothing of any experiment,
-    and no other process may be writing it.
+    See :func:`sim.runner.store.check_folder`: the folder must hold this experiment or nothing of any
+    experiment, and no other process may be writing it.
     """
-    from sim.store import FolderError, check_folder
+    from sim.runner.store import FolderError, check_folder
 
     try:
         check_folder(folder, exp.fingerprint(), resume=exp.config.mc.resume)
     except FolderError as exc:
         raise type(exc)(f"{key}: {exc}") from None
-
-
-def execute(
-    exp: Experiment, outdir: Path, cfg: DictConfig | None = None, overrides: list[str] | None = None
-) -> dict[str, Any]:
-    """Run an experiment into its results folder (resuming one left unfinished); print the summary.
-
-    The folder is checked before anything in it is written, moved or deleted, and held (one writer at a
-    time) until the summary and report are written: see :func:`sim.store.open_folder`.
-
-    Args:
-        exp: the prepared experiment.
-        outdir: the results folder (Hydra's output dir).
-        cfg: the composed config, saved as ``.hydra/config.yaml`` unless the folder has one.
-        overrides: the command line's overrides, saved as ``.hydra/overrides.yaml`` (a record).
-
-    Returns:
-        The summary (as written to ``summary.json``).
-
-    Raises:
-        sim.store.FolderError: the folder holds another experiment, results without an experiment record,
-            or another process is writing it; nothing in it was changed.
-        sim.results.StorageError: the folder cannot be written (read-only, disk full); the chunks saved
-            before stay, and no ``summary.json`` is written, so the folder does not look finished.
-        sim.errors.Interrupted: Ctrl-C, SIGTERM or SIGHUP during the runs; the finished chunks are saved.
-    """
-    try:
-        return _execute(exp, outdir, cfg, overrides)
-    except StorageError:
-        raise
-    except OSError as exc:
-        raise StorageError.from_os_error(outdir, exc) from exc
-
-
-def _execute(
-    exp: Experiment, outdir: Path, cfg: DictConfig | None, overrides: list[str] | None
-) -> dict[str, Any]:
-    from sim.results import SUMMARY_FILE, atomic_write
-    from sim.runner import run_to_folder
-    from sim.store import EXPERIMENT_FILE, PARTS, open_folder
-
-    c = exp.config
-    fp = exp.fingerprint()
-    with open_folder(outdir, fp, resume=c.mc.resume):  # checked before anything is written; one writer
-        fresh = not c.mc.resume or not (outdir / EXPERIMENT_FILE).exists()
-        record = outdir / ".hydra"  # Hydra's own saving is off (hydra.output_subdir: null): errors are ours
-        if cfg is not None and (fresh or not (record / "config.yaml").exists()):
-            atomic_write(record / "config.yaml", lambda p: OmegaConf.save(cfg, p))
-        if overrides is not None:
-            atomic_write(
-                record / "overrides.yaml", lambda p: OmegaConf.save(OmegaConf.create(list(overrides)), p)
-            )
-        (outdir / SUMMARY_FILE).unlink(missing_ok=True)  # an unfinished folder never carries a summary
-        try:
-            runs = run_to_folder(exp, outdir, fp, resume=c.mc.resume)
-        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: the workers are gone, the chunks saved
-            saved = len(list((outdir / PARTS).glob("runs-*.parquet")))
-            raise Interrupted(outdir, saved, getattr(exc, "signum", signal.SIGINT)) from None
-        return _finish(exp, outdir, runs)
-
-
-def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
-    """Write and print the summary (and the report) of the finished runs."""
-    from sim.results import SUMMARY_FILE, write_json
-    from sim.summary import format_summary, summarise
-
-    c = exp.config
-    questions = {k: vars(v) for k, v in c.questions.items()}
-    experiment = {
-        "scenario": exp.scenario,
-        "theatre": c.theatre.name,
-        "start_date": c.theatre.start_date,
-        "horizon_days": c.horizon_days,
-        "seed": c.mc.seed,
-        "design": c.mc.design,
-        "uncertain_parameters": exp.parameter_keys,
-        "executor": c.executor.kind,
-        "elapsed_s": round(runs.attrs.get("elapsed_s", 0.0), 2),
-        "resumed_from": runs.attrs.get("resumed_from", 0),
-    }
-    a = c.analysis
-    from sim.model.contract import describe_outcomes
-
-    summary = summarise(
-        runs,
-        questions,
-        experiment,
-        exp.mechanisms_on,
-        interval=a.interval,
-        confidence=a.confidence,
-        outcomes=describe_outcomes(c.mechanisms, exp.theatre),
-    )
-    write_json(summary, outdir / SUMMARY_FILE)
-    print(format_summary(summary))
-    done = len(runs) - experiment["resumed_from"]
-    rate = done / max(experiment["elapsed_s"], 1e-9)
-    resumed = (
-        f" (resumed: {experiment['resumed_from']} were already saved)" if experiment["resumed_from"] else ""
-    )
-    print(f"\n{done} runs in {experiment['elapsed_s']:.1f} s ({rate:.1f} runs/s){resumed}. Results: {outdir}")
-    if c.analysis.report:
-        from sim.report import build_report, report_series
-        from sim.results import load
-
-        report = build_report({exp.scenario: load(outdir, variables=report_series)}, outdir)
-        print(f"Report: {report.path} ({len(report.figures)} figures)")
-    return summary
 
 
 def _resume_setting(outdir: Path) -> str:
@@ -424,17 +243,6 @@ def _hydra_main(cfg: DictConfig) -> None:
         _EXIT_CODE = max(_EXIT_CODE, EXIT_RUNS_FAILED)
 
 
-def _skip_hydras_mode_probe() -> None:
-    """Skip Hydra's composition of the whole config that only reads ``hydra.mode`` (~1 s).
-
-    No config may set ``hydra.mode`` here (:mod:`sim.safety`), so the probe always finds nothing; Hydra's
-    answer for that (``-m`` decides) is given at once.
-    """
-    from hydra._internal.hydra import Hydra
-
-    Hydra.get_mode = lambda self, config_name, overrides: None  # type: ignore[method-assign]
-
-
 def main() -> None:
     """Entry point of ``python -m sim`` (and the ``sim`` command).
 
@@ -452,7 +260,7 @@ def main() -> None:
     try:
         register_configs()
         preflight(args)
-        _skip_hydras_mode_probe()
+        hydra_api.skip_mode_probe()  # ~1 s: no config may set hydra.mode (sim.safety)
         _hydra_main()
     except SystemExit:
         raise

@@ -37,7 +37,7 @@ from sim.errors import UserError
 from sim.inputs import a_date, finite_number, once, output_folder, show, writing
 from sim.limits import clip, listing, print_lines
 from sim.results import Results, atomic_write, load, write_json
-from sim.summary import answer
+from sim.results.summary import answer
 
 __all__ = ["RELIABILITY_MIN", "ScoreError", "load_resolutions", "main", "score"]
 

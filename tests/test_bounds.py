@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config import ConfigError, MechanismsConfig
-from sim.experiment import _check_references, compose, prepare
 from sim.model.mechanisms.ceasefire import bayes
-from sim.runner import simulate
-from sim.uncertainty import apply_values
+from sim.runner.compose import compose
+from sim.runner.experiment import _check_references, prepare
+from sim.runner.runs import simulate
+from sim.runner.uncertainty import apply_values
 
 HORIZON = 30
 
@@ -160,7 +161,7 @@ def test_experiment_settings_run_at_the_ends_of_their_ranges(tmp_path, overrides
 
 def test_the_largest_experiment_allowed_is_planned_and_one_more_is_refused():
     from sim.config import MAX_RUNS
-    from sim.experiment import MAX_TOTAL_RUNS
+    from sim.runner.experiment import MAX_TOTAL_RUNS
 
     assert MAX_TOTAL_RUNS == 2 * MAX_RUNS
     prepare(compose([f"mc.runs={MAX_RUNS}", "mc.replications=2"]))

@@ -21,11 +21,12 @@ from sim.calibrate import (
     write_posterior,
 )
 from sim.config import ConfigError
-from sim.design import design_table
-from sim.experiment import compose, prepare
 from sim.results import Results
-from sim.runner import plan, run_seed
-from sim.uncertainty import UncertainParameter
+from sim.runner.compose import compose
+from sim.runner.design import design_table
+from sim.runner.experiment import prepare
+from sim.runner.runs import plan, run_seed
+from sim.runner.uncertainty import UncertainParameter
 
 SEED_OBSERVATIONS = Path(__file__).resolve().parents[1] / "seeds" / "observations_2020.yaml"
 RATE = "mechanisms.ceasefire.pretext_prob"  # any probability field serves as the toy's binomial rate

@@ -8,7 +8,8 @@ from analysis_inputs import command
 
 from sim.check_claims import CLAIMS_FILE, check, load_checks, main
 from sim.config import ConfigError
-from sim.experiment import compose, prepare
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
 
 
 def experiment(*overrides):

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from sim.experiment import compose
+from sim.runner.compose import compose
 from sim.theatre import great_circle_km
 
 ROOT = Path(__file__).resolve().parent.parent

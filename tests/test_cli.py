@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from helpers import LIBYA_OUTCOMES, LIBYA_SERIES
 
-from sim.experiment import compose, prepare
 from sim.results import ResultsError, load
-from sim.runner import run_experiment
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.runs import run_experiment
 
 SMOKE = ["mc=smoke", "mc.runs=6", "horizon_days=20", "mc.seed=42", "executor=serial"]
 

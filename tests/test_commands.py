@@ -191,7 +191,7 @@ def test_out_that_is_a_file_or_below_one_is_refused_before_any_work(
     monkeypatch.setattr(report, "load_experiments", lambda *a: never("loaded"))
     monkeypatch.setattr(score, "load", lambda *a: never("loaded"))
     monkeypatch.setattr(calibrate, "load", lambda *a: never("loaded"))
-    monkeypatch.setattr("sim.cli.prepare_overrides", lambda *a: never("composed"))
+    monkeypatch.setattr("sim.runner.pipeline.prepare_overrides", lambda *a: never("composed"))
     obs = ROOT / "seeds" / "observations_2020.yaml"
     cases = [
         (report.main, [experiment, "--out", blocker], f"--out: {blocker} is a file"),
@@ -270,7 +270,8 @@ def test_an_observation_id_twice_is_refused(tmp_path):
 
 
 def test_a_claim_id_twice_is_refused(tmp_path):
-    from sim.experiment import compose, prepare
+    from sim.runner.compose import compose
+    from sim.runner.experiment import prepare
 
     path = tmp_path / "c.yaml"
     check = {"days": [0, 1], "conditions": [{"test": "held_by", "place": "sirte", "faction": "LNA"}]}

@@ -5,7 +5,8 @@ from omegaconf import OmegaConf
 
 from sim.cli import preflight
 from sim.config import Config, ConfigError, ExecutorConfig, MCConfig, MechanismsConfig
-from sim.experiment import compose, prepare
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
 
 
 @pytest.mark.parametrize(
@@ -109,7 +110,7 @@ def _hydra_compose(overrides):
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from sim.experiment import CONFIG_DIR
+    from sim.runner.compose import CONFIG_DIR
 
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
@@ -119,7 +120,7 @@ def _hydra_compose(overrides):
 def _outcome(make, overrides):
     from omegaconf import OmegaConf
 
-    from sim.cli import one_line_error
+    from sim.runner.pipeline import one_line_error
 
     try:
         return OmegaConf.to_yaml(make(overrides))
@@ -138,7 +139,7 @@ def _outcome(make, overrides):
     ],
 )  # fmt: skip
 def test_cached_compose_equals_hydra_composing_everything(overrides):
-    from sim.experiment import compose
+    from sim.runner.compose import compose
 
     assert _outcome(compose, overrides) == _outcome(_hydra_compose, overrides)
     assert _outcome(compose, overrides) == _outcome(compose, overrides)  # the cached base is never changed

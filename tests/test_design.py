@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from sim.config import ConfigError
-from sim.design import DESIGNS, design_table, salib_inputs, salib_problem, unit_sample
-from sim.uncertainty import UncertainParameter
+from sim.runner.design import design_table, salib_problem
+from sim.runner.uncertainty import UncertainParameter
+from sim.sampling import DESIGNS, salib_inputs, unit_sample
 
 
 def _params():

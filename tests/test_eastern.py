@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from helpers import with_mechanisms
 
-from sim.experiment import compose, prepare
 from sim.model import ConflictModel
 from sim.model.mechanisms.unrest import Unrest
-from sim.runner import run_seed, simulate
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.runs import run_seed, simulate
 
 N, HORIZON = 12, 60
 

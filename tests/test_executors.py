@@ -10,11 +10,13 @@ import psutil
 import pytest
 from helpers import wait_for
 
-import sim.executors
+import sim.runner.executors
 from sim.config import ConfigError, ExecutorConfig
-from sim.executors import ProcessExecutor, WorkerError, check_executor
-from sim.experiment import compose, prepare
-from sim.runner import plan, run_chunk, run_experiment
+from sim.runner.compose import compose
+from sim.runner.dask_executor import DaskExecutor
+from sim.runner.executors import ProcessExecutor, WorkerError, check_executor
+from sim.runner.experiment import prepare
+from sim.runner.runs import plan, run_chunk, run_experiment
 
 SMALL = ["mc.runs=5", "horizon_days=5", "mc.seed=3", "mc.progress=false"]
 
@@ -31,7 +33,7 @@ def worker_processes() -> list[psutil.Process]:
 
 @pytest.mark.parametrize(("chunks", "started"), [(5, 2), (1, 1)])
 def test_local_workers_are_capped_at_the_cores_and_the_chunks(exp, monkeypatch, capsys, chunks, started):
-    monkeypatch.setattr(sim.executors, "usable_cores", lambda: 2)
+    monkeypatch.setattr(sim.runner.executors, "usable_cores", lambda: 2)
     tasks = plan(exp)
     with ProcessExecutor(workers=1000) as ex:
         assert ex.workers == 2  # what the runner sizes its chunks with
@@ -47,7 +49,7 @@ def test_usable_cores_follow_the_cpu_affinity():
     allowed = os.sched_getaffinity(0)
     try:
         os.sched_setaffinity(0, {min(allowed)})  # as under taskset or a container's CPU set
-        assert sim.executors.usable_cores() == 1
+        assert sim.runner.executors.usable_cores() == 1
     finally:
         os.sched_setaffinity(0, allowed)
 
@@ -60,8 +62,8 @@ def test_the_worker_count_has_an_upper_bound():
 @pytest.mark.slow
 def test_a_local_dask_cluster_is_capped_too(exp, serial_runs, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr(sim.executors, "usable_cores", lambda: 2)
-    ex = sim.executors.DaskExecutor(workers=1000)
+    monkeypatch.setattr(sim.runner.executors, "usable_cores", lambda: 2)
+    ex = DaskExecutor(workers=1000)
     with ex:
         parts = list(ex.map_chunks(run_chunk, exp, [[t] for t in plan(exp)]))
         assert len(ex._client.scheduler_info()["workers"]) == 2

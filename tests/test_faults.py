@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 
 import sim.model.model
-from sim.cli import execute
 from sim.errors import RunTimeout
-from sim.experiment import compose, prepare
 from sim.model import ConflictModel
 from sim.results import load
-from sim.runner import EXIT_ENV, EXIT_ONCE_ENV, HANG_ENV, HANG_S_ENV, run_experiment, run_seed
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.pipeline import execute
+from sim.runner.runs import EXIT_ENV, EXIT_ONCE_ENV, HANG_ENV, HANG_S_ENV, run_experiment, run_seed
 
 SMALL = ["mc.runs=12", "horizon_days=10", "mc.seed=3", "executor.chunk=3", "mc.progress=false"]
 

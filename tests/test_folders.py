@@ -14,11 +14,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import sim.folder
-from sim.cli import execute, preflight
-from sim.experiment import compose, prepare
-from sim.runner import plan, run_chunk, run_to_folder
-from sim.store import (
+import sim.runner.folder
+from sim.cli import preflight
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.pipeline import execute
+from sim.runner.runs import plan, run_chunk, run_to_folder
+from sim.runner.store import (
     EXPERIMENT_FILE,
     FINGERPRINT_KEY,
     PARTS,
@@ -149,13 +151,13 @@ def test_results_without_an_experiment_record_are_never_reused(other, tmp_path, 
 
 def test_a_folder_claimed_between_the_check_and_the_lock_is_left_as_the_other_left_it(tmp_path, monkeypatch):
     folder = tmp_path / "new" / "exp"
-    real_lock = sim.folder._lock
+    real_lock = sim.runner.folder._lock
 
     def claimed_meanwhile(path):  # another experiment claims the folder just before we lock it
         (path / EXPERIMENT_FILE).write_text(json.dumps({"fingerprint": "theirs"}))
         return real_lock(path)
 
-    monkeypatch.setattr(sim.folder, "_lock", claimed_meanwhile)
+    monkeypatch.setattr(sim.runner.folder, "_lock", claimed_meanwhile)
     with pytest.raises(FolderError, match="holds a different experiment"):
         with open_folder(folder, "ours"):
             pytest.fail("the block must not run")
@@ -199,7 +201,7 @@ def test_a_refused_command_leaves_the_other_experiments_folder_byte_identical(ot
 
 HOLD = """
 import sys
-from sim.folder import open_folder
+from sim.runner.folder import open_folder
 with open_folder(sys.argv[1], "fp"):
     print("held", flush=True)
     sys.stdin.read()
@@ -226,7 +228,7 @@ def test_a_folder_held_by_another_process_is_refused_and_released_when_it_dies(t
             execute(exp, folder, cfg)  # found by the read-only check
         assert str(info.value) == busy
         with monkeypatch.context() as m:
-            m.setattr(sim.folder, "_writer", lambda folder: None)  # the check misses it: the lock does not
+            m.setattr(sim.runner.folder, "_writer", lambda folder: None)  # the check misses it, not the lock
             with pytest.raises(FolderBusy) as info:
                 execute(exp, folder, cfg)
         assert str(info.value) == busy

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from sim.cli import preflight
 from sim.config import Config, ConfigError, MechanismsConfig
-from sim.uncertainty import DISTRIBUTIONS
+from sim.runner.uncertainty import DISTRIBUTIONS
 
 
 def _leaves(cls, prefix):

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiment import compose, prepare
-from sim.runner import run_experiment
-from sim.summary import summarise
+from sim.results.summary import summarise
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.runs import run_experiment
 
 GOLDEN = Path(__file__).parent / "golden"
 SCENARIOS = ["baseline", "ceasefire_pretext", "turkey_russia_deal", "eastern_unrest"]

@@ -12,10 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim
-from sim.cli import execute
 from sim.config import ConfigError
-from sim.experiment import compose, prepare
 from sim.results import StorageError
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.pipeline import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = [
@@ -116,9 +117,9 @@ def test_a_results_folder_below_a_file_is_refused_before_anything_runs(tmp_path)
 
 def _fail_after(monkeypatch, n, err):
     """Make the n-th and later Parquet part writes fail with ``err`` (a full disk, a read-only disk)."""
-    import sim.store
+    import sim.runner.store
 
-    real, calls = sim.store._write_parquet, {"n": 0}
+    real, calls = sim.runner.store._write_parquet, {"n": 0}
 
     def flaky(table, path):
         calls["n"] += 1
@@ -126,7 +127,7 @@ def _fail_after(monkeypatch, n, err):
             raise OSError(err, "simulated", str(path))
         real(table, path)
 
-    monkeypatch.setattr(sim.store, "_write_parquet", flaky)
+    monkeypatch.setattr(sim.runner.store, "_write_parquet", flaky)
 
 
 @pytest.mark.parametrize(("err", "words"), [(errno.ENOSPC, "the disk is full"),

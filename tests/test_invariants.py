@@ -10,12 +10,13 @@ import math
 import numpy as np
 import pytest
 
-from sim.design import design_table
-from sim.experiment import compose, prepare
 from sim.model import ConflictModel
 from sim.model.agents import Unit
-from sim.runner import Task, run_seed, task_setup
-from sim.uncertainty import UncertainParameter
+from sim.runner.compose import compose
+from sim.runner.design import design_table
+from sim.runner.experiment import prepare
+from sim.runner.runs import Task, run_seed, task_setup
+from sim.runner.uncertainty import UncertainParameter
 
 # Field -> (low, high): wide draws up to the ends of what the config allows.
 EDGES = {

@@ -10,11 +10,11 @@ SIM = Path(__file__).resolve().parents[1] / "sim"
 #: what the figures (sim.plots) and the analysis (sim.analysis, the report) must not import
 RUNNING = (
     "sim.model",
-    "sim.runner",
-    "sim.experiment",
+    "sim.runner.runs",
+    "sim.runner.experiment",
     "sim.cli",
-    "sim.executors",
-    "sim.workers",
+    "sim.runner.executors",
+    "sim.runner.workers",
     "sim.config",
 )
 #: names of the first theatre's factions, places and powers (whole words, or parts of column names)

@@ -8,11 +8,12 @@ from helpers import with_mechanisms
 from omegaconf import OmegaConf
 
 from sim.cli import preflight
-from sim.experiment import compose, prepare
 from sim.model import ConflictModel
 from sim.model.mechanisms.bargaining import PatronBargaining
 from sim.model.mechanisms.ceasefire import Ceasefire
-from sim.runner import run_seed, simulate
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.runs import run_seed, simulate
 
 N = 40
 

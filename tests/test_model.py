@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from helpers import LIBYA_OUTCOMES, LIBYA_SERIES, with_mechanisms
 
-from sim.experiment import compose, prepare
 from sim.model import ConflictModel
-from sim.runner import run_seed, simulate
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.runs import run_seed, simulate
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,9 @@ import pytest
 import sim
 from sim.cli import preflight
 from sim.config import ConfigError
-from sim.experiment import compose, prepare
-from sim.runner import check_before_run, outcome_columns
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.runs import check_before_run, outcome_columns
 
 
 def _refused(args: list[str], tmp_path) -> str:

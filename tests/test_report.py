@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 from analysis_inputs import command
 
-from sim.cli import execute
-from sim.experiment import compose, prepare
 from sim.report import Report, build_report, explain, find_experiments, load_experiments, main
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.pipeline import execute
 
 SMALL = ["mc.runs=24", "horizon_days=40", "mc.seed=5", "executor=serial", "mc.progress=false"]
 

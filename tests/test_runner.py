@@ -9,9 +9,10 @@ import time
 import pandas as pd
 import pytest
 
-from sim.cli import execute
-from sim.experiment import compose, prepare
-from sim.runner import FAULT_ENV, plan, run_experiment, run_seed
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.pipeline import execute
+from sim.runner.runs import FAULT_ENV, plan, run_experiment, run_seed
 
 SMALL = ["mc.runs=6", "horizon_days=20", "mc.seed=3", "mc.progress=false"]
 
@@ -157,8 +158,8 @@ def test_a_folder_holding_another_experiment_is_refused(tmp_path):
 
 def test_compaction_sorts_parts_saved_out_of_order_and_overlapping(tmp_path, exp):
     """Parts from a resumed experiment can straddle each other's run-id ranges; the final files are sorted."""
-    from sim.runner import run_chunk
-    from sim.store import ResultStore
+    from sim.runner.runs import run_chunk
+    from sim.runner.store import ResultStore
 
     tasks = plan(exp)
     chunks = [tasks[4:6], [tasks[0], tasks[2]], [tasks[1], tasks[3]]]  # run ids 0-2 and 1-3 overlap

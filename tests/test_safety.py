@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.cli import preflight, prepare_overrides
+from sim.cli import preflight
 from sim.config import ConfigError
-from sim.experiment import compose
+from sim.runner.compose import compose
+from sim.runner.pipeline import prepare_overrides
 from sim.safety import check_factories, check_hydra
 
 SMALL = ["mc.runs=2", "horizon_days=5", "executor=serial", "mc.progress=false", "analysis.report=false"]

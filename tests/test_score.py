@@ -9,9 +9,10 @@ import pytest
 import yaml
 from analysis_inputs import command
 
-from sim.cli import execute
-from sim.experiment import compose, prepare
 from sim.results import load
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.pipeline import execute
 from sim.score import load_resolutions, main, score
 
 SEED_RESOLUTIONS = Path(__file__).resolve().parents[1] / "seeds" / "resolutions_2020.yaml"

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from sim.analysis.sensitivity import sensitivity
-from sim.design import design_table
-from sim.uncertainty import UncertainParameter
+from sim.runner.design import design_table
+from sim.runner.uncertainty import UncertainParameter
 
 NAMES = ["f.x1", "f.x2", "f.x3"]
 

@@ -16,9 +16,10 @@ import psutil
 import pytest
 from helpers import wait_for
 
-from sim.cli import execute
-from sim.experiment import compose, prepare
-from sim.runner import HANG_ENV
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.pipeline import execute
+from sim.runner.runs import HANG_ENV
 
 MARKER = "SIM_TEST_MARKER"
 #: Twelve one-run chunks on two workers; runs 10 and 11 hang, so once ten chunks are saved both
@@ -191,7 +192,7 @@ import multiprocessing, sys, time
 
 def child():
     sys.modules["ctypes"] = None  # no PR_SET_PDEATHSIG: the watchdog thread alone must end this process
-    from sim.workers import _exit_with_parent
+    from sim.runner.workers import _exit_with_parent
 
     _exit_with_parent()
     time.sleep(600)

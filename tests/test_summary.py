@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.summary import (
+from sim.results.summary import (
     answer,
     format_summary,
     jeffreys_interval,
@@ -143,7 +143,8 @@ def test_numeric_question_gives_quantiles_over_defined_runs():
 
 def test_question_config_errors_name_the_key():
     from sim.config import ConfigError
-    from sim.experiment import compose, prepare
+    from sim.runner.compose import compose
+    from sim.runner.experiment import prepare
 
     with pytest.raises(ConfigError, match=r"questions\.gna_takes_sirte\.by_day: got 400"):
         prepare(compose(["+questions.gna_takes_sirte.by_day=400"]))

@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from sim.experiment import CONFIG_DIR, compose
+from sim.runner.compose import CONFIG_DIR, compose
 from sim.theatre import TheatreError, build_theatre
 
 

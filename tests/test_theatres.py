@@ -13,10 +13,11 @@ import pytest
 from helpers import LIBYA_OUTCOMES, LIBYA_SERIES
 
 from sim.config import ConfigError
-from sim.experiment import compose, prepare
 from sim.model.contract import describe_outcomes, outcomes_of, series_of
 from sim.model.mechanisms import registry
-from sim.runner import run_experiment, simulate
+from sim.runner.compose import compose
+from sim.runner.experiment import prepare
+from sim.runner.runs import run_experiment, simulate
 
 TESTS = Path(__file__).parent
 TOY = TESTS / "configs"

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from sim.config import ConfigError
-from sim.experiment import compose, to_config
-from sim.uncertainty import UncertainParameter, apply_values, parse_uncertain
+from sim.runner.compose import compose
+from sim.runner.experiment import to_config
+from sim.runner.uncertainty import UncertainParameter, apply_values, parse_uncertain
 
 U = (np.arange(10_000) + 0.5) / 10_000  # a fine grid of the unit interval
 

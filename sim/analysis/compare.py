@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp, mannwhitneyu
 
-from sim.summary import wilson_interval
+from sim.results.summary import wilson_interval
 
 __all__ = ["compare_numeric", "compare_questions", "newcombe_interval"]
 

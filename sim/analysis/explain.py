@@ -17,7 +17,7 @@ import pandas as pd
 from sim.analysis.report_tables import REPORT_FILE, Report, ok_runs, outcome_columns
 from sim.inputs import show
 from sim.results import Results
-from sim.summary import answer
+from sim.results.summary import answer
 
 __all__ = ["explain"]
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.design import salib_inputs
+from sim.sampling import salib_inputs
 
 __all__ = ["METHODS", "sensitivity"]
 

@@ -1,6 +1,7 @@
 """Forecast questions over an ensemble: probabilities with intervals, numeric questions, outcome quantiles.
 
-Works on the ``runs`` data frame only (never the model). Failed runs are left out of every
+The ``summary.json`` of the results contract (:mod:`sim.results`). Works on the ``runs`` data frame only
+(never the model). Failed runs are left out of every
 probability and counted separately. Intervals are Wilson score or Jeffreys intervals (scipy) at the
 ``analysis.confidence`` level.
 """
@@ -88,7 +89,7 @@ def check_questions(
     Raises:
         sim.config.ConfigError: one line naming ``questions.<id>.<field>`` (or ``analysis.target``).
     """
-    from sim.config import ConfigError
+    from sim.errors import ConfigError
 
     def allowed(kind: str) -> str:
         names = [c for c, k in columns.items() if k == kind and not c.startswith("holder_")]
@@ -187,51 +188,12 @@ def summarise(
     method = f"{interval.capitalize()} {confidence:.0%}"
     out_q = {}
     for qid, q in questions.items():
-        needs = list(q.get("requires") or [])
-        numeric = q["op"] == "quantiles"
-        base = {"text": q["text"], "kind": "numeric" if numeric else "event", "outcome": q["outcome"]}
-        base.update(n=n, failed=failed)
-        if not numeric and q.get("by_day") is not None:
+        base = {"text": q["text"], "kind": "numeric" if q["op"] == "quantiles" else "event"}
+        base.update(outcome=q["outcome"], n=n, failed=failed)
+        if base["kind"] == "event" and q.get("by_day") is not None:
             base["by_day"] = q["by_day"]
-        if mechanisms_on is not None and needs and not set(needs) & mechanisms_on:
-            empty = {"defined": None, "mean": None, "quantiles": None} if numeric else {"interval": None}
-            out_q[qid] = {
-                **base,
-                "probability": None,
-                **empty,
-                "not_modelled": f"needs one of: {', '.join(needs)}",
-            }
-            continue
-        if q["outcome"] not in runs:
-            raise ValueError(f"questions.{qid}.outcome: unknown outcome {q['outcome']!r}")
-        if numeric:
-            out_q[qid] = {**base, "unit": q.get("unit", ""), **numeric_answer(ok[q["outcome"]])}
-            continue
-        k = int(answer(ok, q).sum()) if n else 0
-        lo, hi = proportion_interval(k, n, interval, confidence)
-        out_q[qid] = {
-            **base,
-            "probability": k / n if n else None,
-            "interval": [lo, hi] if n else None,
-            "interval_method": method,
-            "k": k,
-        }
+        out_q[qid] = {**base, **_question(runs, ok, qid, q, mechanisms_on, interval, confidence)}
     described = {k: dict(v) for k, v in (outcomes or {}).items()}
-    headline = {}
-    for name, info in described.items():
-        if not info.get("headline") or name not in runs:
-            continue
-        x = ok[name].astype(float) if n else pd.Series(dtype=float)
-        happened = x.dropna()
-        q = np.quantile(happened, [0.05, 0.5, 0.95]).tolist() if len(happened) else [None] * 3
-        headline[name] = {
-            "unit": info.get("unit", ""),
-            "label": info.get("label", ""),
-            "share_defined": len(happened) / n if n else None,
-            "p05": q[0],
-            "median": q[1],
-            "p95": q[2],
-        }
     bad = runs.loc[runs["status"] != "ok"].head(FAILED_LISTED)
     failed_runs = [  # the runs frame of the results contract carries run_id, seed and error
         {"run_id": int(r.get("run_id", i)), "seed": int(r.get("seed", -1)), "error": str(r.get("error", ""))}
@@ -247,9 +209,59 @@ def summarise(
             "failed_runs": failed_runs,
         },
         "questions": out_q,
-        "outcomes": headline,
+        "outcomes": _headline(ok, runs, described),
         "columns": described,
     }
+
+
+def _question(
+    runs: pd.DataFrame,
+    ok: pd.DataFrame,
+    qid: str,
+    q: Mapping[str, Any],
+    mechanisms_on: set[str] | None,
+    interval: str,
+    confidence: float,
+) -> dict[str, Any]:
+    """One question's answer over the ok runs: probability and interval, quantiles, or not modelled."""
+    n, needs = len(ok), list(q.get("requires") or [])
+    numeric = q["op"] == "quantiles"
+    if mechanisms_on is not None and needs and not set(needs) & mechanisms_on:
+        empty = {"defined": None, "mean": None, "quantiles": None} if numeric else {"interval": None}
+        return {"probability": None, **empty, "not_modelled": f"needs one of: {', '.join(needs)}"}
+    if q["outcome"] not in runs:
+        raise ValueError(f"questions.{qid}.outcome: unknown outcome {q['outcome']!r}")
+    if numeric:
+        return {"unit": q.get("unit", ""), **numeric_answer(ok[q["outcome"]])}
+    k = int(answer(ok, q).sum()) if n else 0
+    lo, hi = proportion_interval(k, n, interval, confidence)
+    return {
+        "probability": k / n if n else None,
+        "interval": [lo, hi] if n else None,
+        "interval_method": f"{interval.capitalize()} {confidence:.0%}",
+        "k": k,
+    }
+
+
+def _headline(ok: pd.DataFrame, runs: pd.DataFrame, described: Mapping[str, Mapping[str, Any]]) -> dict:
+    """Quantiles over the ok runs of the headline outcomes (those described with ``headline``)."""
+    n = len(ok)
+    headline = {}
+    for name, info in described.items():
+        if not info.get("headline") or name not in runs:
+            continue
+        x = ok[name].astype(float) if n else pd.Series(dtype=float)
+        happened = x.dropna()
+        q = np.quantile(happened, [0.05, 0.5, 0.95]).tolist() if len(happened) else [None] * 3
+        headline[name] = {
+            "unit": info.get("unit", ""),
+            "label": info.get("label", ""),
+            "share_defined": len(happened) / n if n else None,
+            "p05": q[0],
+            "median": q[1],
+            "p95": q[2],
+        }
+    return headline
 
 
 def _pct(p: float | None) -> str:

@@ -1,7 +1,7 @@
 """Who may write a results folder: the ownership check and the one-writer lock.
 
 A results folder belongs to one experiment. Its ``experiment.json`` records the experiment's fingerprint
-(:meth:`sim.experiment.Experiment.fingerprint`: its config minus how it is run). :func:`check_folder`
+(:meth:`sim.runner.experiment.Experiment.fingerprint`: its config minus how it is run). :func:`check_folder`
 reads, and never changes, a folder before anything writes, moves or deletes a file in it:
 
 * a folder that does not exist, or holds no results files: this experiment may claim it;
@@ -137,7 +137,7 @@ def check_folder(folder: str | os.PathLike, fingerprint: str, *, resume: bool = 
 
     Args:
         folder: the results folder (it need not exist).
-        fingerprint: the experiment's (:meth:`sim.experiment.Experiment.fingerprint`).
+        fingerprint: the experiment's (:meth:`sim.runner.experiment.Experiment.fingerprint`).
         resume: the experiment's ``mc.resume``; it changes only the wording: a folder holding another
             experiment is refused either way.
 

@@ -134,7 +134,7 @@ def load(
         ResultsError: one line naming the folder or the damaged file: missing, unreadable Parquet, a
             required column missing or of the wrong type, invalid JSON or YAML, files that disagree.
     """
-    from sim.results_check import check_config, check_consistent, check_summary, read_parquet
+    from sim.results.check import check_config, check_consistent, check_summary, read_parquet
 
     root = Path(path)
     if not root.is_dir():

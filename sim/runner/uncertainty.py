@@ -15,7 +15,7 @@ their arguments (each a frozen :mod:`scipy.stats` distribution):
 - ``categorical`` (values[, weights]): one of ``values`` with probability proportional to ``weights``
   (default equal); the unit interval is split by the cumulative weights.
 
-Samplers (:mod:`sim.design`) work in the unit cube and map each column through
+Samplers (:mod:`sim.runner.design`) work in the unit cube and map each column through
 :meth:`UncertainParameter.ppf`, so Monte Carlo, Latin hypercube, Sobol and Morris share one path.
 """
 
@@ -33,17 +33,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import stats
 
-from sim.config import ConfigError, _check_field, validate
+from sim.config import ConfigError, validate
 
 if TYPE_CHECKING:
     from sim.config import Config
 
 __all__ = [
     "DISTRIBUTIONS",
-    "JointPosterior",
     "UncertainParameter",
     "apply_values",
-    "parse_posterior",
     "parse_uncertain",
 ]
 
@@ -318,63 +316,6 @@ def parse_uncertain(node: Mapping[str, Any], config: Config) -> list[UncertainPa
     return sorted(params, key=lambda p: p.key)
 
 
-# --- a calibrated joint posterior (+calibrated=<name>) ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class JointPosterior:
-    """Posterior draws of several parameters together (rows of accepted runs, ``sim.calibrate``).
-
-    A design gives it one unit-cube column: ``u`` picks draw ``floor(u * n)``, so the parameters keep
-    their joint distribution (correlations included).
-    """
-
-    name: str
-    keys: tuple[str, ...]
-    draws: tuple[tuple[Any, ...], ...]
-
-    def pick(self, u: np.ndarray) -> list[dict[str, Any]]:
-        """The parameter values of the draws picked by unit coordinates ``u`` in [0, 1)."""
-        idx = np.clip((np.asarray(u, dtype=float) * len(self.draws)).astype(np.int64), 0, len(self.draws) - 1)
-        return [dict(zip(self.keys, self.draws[i], strict=True)) for i in idx]
-
-
-def parse_posterior(node: Any, config: Config) -> JointPosterior | None:
-    """Check the ``calibrated`` node (a :class:`sim.config.CalibratedConfig`) against ``config``.
-
-    Returns:
-        The joint posterior, or None when no posterior is selected.
-
-    Raises:
-        ConfigError: one line naming ``calibrated.parameters[i]...`` and what is allowed.
-    """
-    params = list(node.parameters)
-    if not params:
-        if node.name:
-            raise ConfigError(f"calibrated: posterior {node.name!r} has no parameters")
-        return None
-    n = len(params[0].values)
-    columns, seen = [], set()
-    for i, p in enumerate(params):
-        where = f"calibrated.parameters[{i}]"
-        if p.key in seen:
-            raise ConfigError(f"{where}.key: {p.key!r} appears twice")
-        seen.add(p.key)
-        kind, meta = _target(config, p.key, f"{where}.key: ")
-        if len(p.values) != n or n == 0:
-            raise ConfigError(
-                f"{where}.values: got {len(p.values)} draws; every parameter needs the same number (>= 1)"
-            )
-        column = []
-        for j, v in enumerate(p.values):
-            value = _coerce(f"{where}.values[{j}]", kind, v)
-            _check_field(f"{where}.values[{j}] ({p.key})", value, meta)
-            column.append(value)
-        columns.append(column)
-    draws = tuple(zip(*columns, strict=True))
-    return JointPosterior(node.name or "calibrated", tuple(p.key for p in params), draws)
-
-
 # --- setting values -------------------------------------------------------------------------------
 
 
@@ -405,7 +346,7 @@ def apply_values(config: Config, values: Mapping[str, Any]) -> Config:
 
     Args:
         config: the base config.
-        values: dotted key -> value, e.g. one row of :func:`sim.design.design_table`.
+        values: dotted key -> value, e.g. one row of :func:`sim.runner.design.design_table`.
 
     Raises:
         ConfigError: one line naming the key, if it is unknown, has the wrong type or is out of range.

@@ -1,13 +1,13 @@
 """Monte Carlo runner: the run list, per-run seeds, executors, streaming to disk, resume.
 
-Run ``i`` of an experiment always gets the seed derived from ``SeedSequence(mc.seed, spawn_key=(i,))``
-and, when the config has uncertain parameters, the values of row ``i`` of the design (see
-:mod:`sim.design`), so its numbers are the same whatever the executor or worker count. A run that raises
-is recorded (``status="failed"``, its error text, seed and parameters) and the experiment carries on;
+Run ``i`` of an experiment always gets the seed derived from ``SeedSequence(mc.seed, spawn_key=(i,))`` and,
+when the config has uncertain parameters, the values of row ``i`` of the design (see
+:mod:`sim.runner.design`), so its numbers are the same whatever the executor or worker count. A run that
+raises is recorded (``status="failed"``, its error text, seed and parameters) and the experiment carries on;
 so is a run over its time limit (``executor.run_timeout_s``): the model checks the run's deadline before
 each day (on every executor), and the serial and process executors stop a run stuck inside a day
-(``RunTimeout``). The limit is not part of the experiment's fingerprint (nor is anything in
-``executor``): it decides whether a run finishes, never its numbers.
+(``RunTimeout``). The limit is not part of the experiment's fingerprint (nor is anything in ``executor``):
+it decides whether a run finishes, never its numbers.
 """
 
 from __future__ import annotations
@@ -26,15 +26,16 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import RunTimeout
-from sim.executors import Lost, over_limit
-from sim.experiment import Experiment
 from sim.model import ConflictModel, release_mesa_caches
 from sim.model.contract import empty_outcomes, outcomes_of
+from sim.runner.executors import Lost, over_limit
+from sim.runner.experiment import Experiment
 
 __all__ = [
     "RunResult",
     "Task",
     "check_before_run",
+    "map_tasks",
     "outcome_columns",
     "plan",
     "run_chunk",
@@ -79,7 +80,7 @@ def plan(exp: Experiment) -> list[Task]:
     mc = exp.config.mc
     params = exp.uncertain
     if params or exp.posterior is not None:
-        from sim.design import design_table
+        from sim.runner.design import design_table
 
         table = design_table(params, mc.design, mc.runs, mc.seed, mc.replications, joint=exp.posterior)
         keys = exp.parameter_keys
@@ -162,8 +163,8 @@ def task_setup(exp: Experiment, task: Task) -> tuple[Any, Any]:
     """The config and theatre of one run: the experiment's, with the task's sampled values set."""
     config, theatre = exp.config, exp.theatre
     if task.values:
+        from sim.runner.uncertainty import apply_values
         from sim.theatre import build_theatre
-        from sim.uncertainty import apply_values
 
         config = apply_values(config, task.values)
         if any(k.startswith("theatre.") for k in task.values):
@@ -221,7 +222,7 @@ def check_before_run(exp: Experiment) -> None:
     Raises:
         sim.config.ConfigError: one line naming the key.
     """
-    from sim.summary import check_questions
+    from sim.results.summary import check_questions
 
     columns = outcome_columns(exp)
     c = exp.config
@@ -284,11 +285,41 @@ def _chunk_size(exp: Experiment, n: int, workers: int) -> int:
 
 
 def _executor(exp: Experiment, kind: str | None, workers: int | None):
-    from sim.executors import make_executor
+    from sim.runner.executors import make_executor
 
     e = exp.config.executor
     workers = e.workers if workers is None else workers
     return make_executor(kind or e.kind, workers, e.address, e.max_tasks_per_child, e.run_timeout_s)
+
+
+def map_tasks(
+    exp: Experiment,
+    fn: Callable[[Any, list[Task]], Any],
+    payload: Any,
+    tasks: list[Task],
+    *,
+    executor: str | None = None,
+    workers: int | None = None,
+) -> Iterator[Any]:
+    """Apply ``fn(payload, chunk)`` to chunks of ``tasks`` on the experiment's executor, as the runner does.
+
+    The chunks are the runner's (``executor.chunk``, or sized by the worker count), so a run's seed and
+    values are those of :func:`plan` whatever ``fn`` computes from them.
+
+    Args:
+        exp: the prepared experiment (its ``executor`` config).
+        fn: a module-level function (workers import it) going through its chunk once, in order.
+        payload: its first argument, sent once per worker.
+        tasks: the tasks to do, e.g. :func:`plan`'s.
+        executor: ``serial``, ``processes`` or ``dask`` (default: ``executor.kind``).
+        workers: worker count, 0 = all cores (default: ``executor.workers``).
+
+    Yields:
+        Each chunk's result as it finishes, or a :class:`sim.runner.executors.Lost` for tasks given up.
+    """
+    with _executor(exp, executor, workers) as ex:
+        chunks = _chunks(tasks, _chunk_size(exp, len(tasks), ex.workers))
+        yield from ex.map_chunks(fn, payload, chunks)
 
 
 def _iterate(
@@ -298,18 +329,14 @@ def _iterate(
         progress = exp.config.mc.progress and sys.stderr.isatty()
     from tqdm import tqdm  # a terminal bar (off when stderr is not a terminal, e.g. in notebooks)
 
-    with _executor(exp, kind, workers) as ex:
-        chunks = _chunks(tasks, _chunk_size(exp, len(tasks), ex.workers))
-        with tqdm(
-            total=len(tasks), disable=not progress, unit="run", desc=exp.scenario, smoothing=0.1
-        ) as bar:
-            for result in ex.map_chunks(run_chunk, exp, chunks):
-                if isinstance(result, Lost):  # a worker died on these runs, or was stopped: failed runs
-                    lost = [_failed(exp, t, f"{result.error}: {result.reason}") for t in result.chunk]
-                    result = runs_frame(exp, lost), series_frame(lost, exp.config.horizon_days)
-                runs, series = result
-                bar.update(len(runs))
-                yield runs, series
+    with tqdm(total=len(tasks), disable=not progress, unit="run", desc=exp.scenario, smoothing=0.1) as bar:
+        for result in map_tasks(exp, run_chunk, exp, tasks, executor=kind, workers=workers):
+            if isinstance(result, Lost):  # a worker died on these runs, or was stopped: failed runs
+                lost = [_failed(exp, t, f"{result.error}: {result.reason}") for t in result.chunk]
+                result = runs_frame(exp, lost), series_frame(lost, exp.config.horizon_days)
+            runs, series = result
+            bar.update(len(runs))
+            yield runs, series
 
 
 def run_experiment(
@@ -350,13 +377,13 @@ def run_to_folder(
 ) -> pd.DataFrame:
     """Run the experiment's missing runs into ``folder``, streaming parts; compact at the end.
 
-    The folder is checked and held for the duration (:func:`sim.store.open_folder`); parts that cannot
-    be reused are removed and their runs rerun (see :mod:`sim.store`).
+    The folder is checked and held for the duration (:func:`sim.runner.store.open_folder`); parts that cannot
+    be reused are removed and their runs rerun (see :mod:`sim.runner.store`).
 
     Args:
         exp: the prepared experiment.
         folder: the results folder (an interrupted experiment's folder resumes).
-        fingerprint: identifies the experiment (see :func:`sim.store.fingerprint`).
+        fingerprint: identifies the experiment (see :func:`sim.runner.store.fingerprint`).
         resume: false: recompute this experiment from scratch (its saved runs are removed).
         on_chunk: called with (runs saved, runs in total) after each chunk.
 
@@ -364,13 +391,12 @@ def run_to_folder(
         The runs frame of the whole experiment (also written to ``runs.parquet``).
 
     Raises:
-        sim.store.FolderError: the folder holds another experiment or is being written by another process;
-            nothing in it was changed.
+        sim.runner.store.FolderError: the folder holds another experiment or is being written by another
+            process; nothing in it was changed.
         sim.results.StorageError: parts kept turning out damaged while compacting (a failing disk).
         KeyboardInterrupt: after saving every finished chunk, so the folder can be resumed.
     """
-    from sim.results import RUNS_FILE, SERIES_FILE
-    from sim.store import PartsDamaged, ResultStore, open_folder
+    from sim.runner.store import ResultStore, open_folder
 
     tasks = plan(exp)
     with open_folder(folder, fingerprint, resume=resume):
@@ -381,31 +407,39 @@ def run_to_folder(
             return runs
         start = time.perf_counter()
         resumed_from = len(store.done_ids() & {t.run_id for t in tasks})
-        for _ in range(COMPACT_ATTEMPTS):
-            done = store.done_ids()
-            todo = [t for t in tasks if t.run_id not in done]
-            saved = len(tasks) - len(todo)
-            if todo:
-                for runs, series in _iterate(exp, todo, None, None, None):
-                    store.save_chunk(runs, series)
-                    saved += len(runs)
-                    if on_chunk is not None:
-                        on_chunk(saved, len(tasks))
-            try:
-                runs = store.compact(folder / RUNS_FILE, folder / SERIES_FILE)
-                break
-            except PartsDamaged:  # removed with a note: rerun their runs, compact again
-                continue
-        else:
-            import errno
-
-            from sim.results import StorageError
-
-            raise StorageError(
-                errno.EIO,
-                f"{folder}: parts kept turning out damaged while compacting (a failing disk?); "
-                "the others are kept, so rerun the same command to resume",
-            )
+        runs = _run_and_compact(exp, store, tasks, folder, on_chunk)
     runs.attrs["elapsed_s"] = time.perf_counter() - start
     runs.attrs["resumed_from"] = resumed_from
     return runs
+
+
+def _run_and_compact(
+    exp: Experiment, store: Any, tasks: list[Task], folder: Path, on_chunk: Callable[[int, int], None] | None
+) -> pd.DataFrame:
+    """Run the tasks ``store`` has no part of, saving each chunk, then compact (damaged parts: again)."""
+    from sim.results import RUNS_FILE, SERIES_FILE
+    from sim.runner.store import PartsDamaged
+
+    for _ in range(COMPACT_ATTEMPTS):
+        done = store.done_ids()
+        todo = [t for t in tasks if t.run_id not in done]
+        saved = len(tasks) - len(todo)
+        if todo:
+            for runs, series in _iterate(exp, todo, None, None, None):
+                store.save_chunk(runs, series)
+                saved += len(runs)
+                if on_chunk is not None:
+                    on_chunk(saved, len(tasks))
+        try:
+            return store.compact(folder / RUNS_FILE, folder / SERIES_FILE)
+        except PartsDamaged:  # removed with a note: rerun their runs, compact again
+            continue
+    import errno
+
+    from sim.results import StorageError
+
+    raise StorageError(
+        errno.EIO,
+        f"{folder}: parts kept turning out damaged while compacting (a failing disk?); "
+        "the others are kept, so rerun the same command to resume",
+    )

@@ -1,6 +1,6 @@
 """The results folder while an experiment runs: who owns it, streaming, resuming, compacting.
 
-Ownership (:mod:`sim.folder`). A results folder belongs to one experiment, recorded by the fingerprint
+Ownership (:mod:`sim.runner.folder`). A results folder belongs to one experiment, recorded by the fingerprint
 of its config in ``experiment.json``. Before anything is written, moved or deleted, :func:`check_folder`
 verifies, reading only, that the folder holds this experiment or nothing of any experiment; a folder
 holding another experiment, or results files without a record, is refused whatever ``mc.resume`` says
@@ -40,7 +40,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.folder import (
+from sim.results import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, atomic_write
+from sim.runner.folder import (
     EXPERIMENT_FILE,
     LOCK_FILE,
     PARTS,
@@ -50,7 +51,6 @@ from sim.folder import (
     open_folder,
     results_files,
 )
-from sim.results import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, atomic_write
 
 __all__ = [
     "EXPERIMENT_FILE",

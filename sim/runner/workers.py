@@ -6,7 +6,7 @@ A worker is a ``multiprocessing`` (spawn) process with one duplex pipe to its pa
 parent decides) and ends itself when the parent is gone, whatever killed the parent: a thread waits on
 the parent's sentinel and calls ``os._exit``, and on Linux the kernel sends it SIGKILL
 (``PR_SET_PDEATHSIG``), which works even while it is stuck in compiled code. Scheduling (which chunk
-goes where, what a death or a timeout means) is :class:`sim.executors.ProcessExecutor`'s.
+goes where, what a death or a timeout means) is :class:`sim.runner.executors.ProcessExecutor`'s.
 """
 
 from __future__ import annotations
