@@ -70,8 +70,8 @@ class Terminated(KeyboardInterrupt):
 class Interrupted(KeyboardInterrupt):
     """An experiment stopped by Ctrl-C, SIGTERM or SIGHUP after saving its finished chunks.
 
-    Raised by :func:`sim.cli.execute` (so also :func:`sim.run`); the command that ran it says how to
-    resume it.
+    Raised by :func:`sim.runner.pipeline.execute` (so also :func:`sim.run`); the command that ran it says
+    how to resume it.
     """
 
     def __init__(self, folder: object, saved: int, signum: int = signal.SIGINT) -> None:

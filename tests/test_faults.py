@@ -12,8 +12,9 @@ from sim.model import ConflictModel
 from sim.results import load
 from sim.runner.compose import compose
 from sim.runner.experiment import prepare
+from sim.runner.faults import EXIT_ENV, EXIT_ONCE_ENV, HANG_ENV, HANG_S_ENV
 from sim.runner.pipeline import execute
-from sim.runner.runs import EXIT_ENV, EXIT_ONCE_ENV, HANG_ENV, HANG_S_ENV, run_experiment, run_seed
+from sim.runner.runs import run_experiment, run_seed
 
 SMALL = ["mc.runs=12", "horizon_days=10", "mc.seed=3", "executor.chunk=3", "mc.progress=false"]
 

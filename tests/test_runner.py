@@ -11,8 +11,9 @@ import pytest
 
 from sim.runner.compose import compose
 from sim.runner.experiment import prepare
+from sim.runner.faults import FAULT_ENV
 from sim.runner.pipeline import execute
-from sim.runner.runs import FAULT_ENV, plan, run_experiment, run_seed
+from sim.runner.runs import plan, run_experiment, run_seed
 
 SMALL = ["mc.runs=6", "horizon_days=20", "mc.seed=3", "mc.progress=false"]
 

@@ -18,8 +18,8 @@ from helpers import wait_for
 
 from sim.runner.compose import compose
 from sim.runner.experiment import prepare
+from sim.runner.faults import HANG_ENV
 from sim.runner.pipeline import execute
-from sim.runner.runs import HANG_ENV
 
 MARKER = "SIM_TEST_MARKER"
 #: Twelve one-run chunks on two workers; runs 10 and 11 hang, so once ten chunks are saved both

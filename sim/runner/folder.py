@@ -132,8 +132,8 @@ def check_folder(folder: str | os.PathLike, fingerprint: str, *, resume: bool = 
     """Check, without changing anything, that an experiment may write its results into ``folder``.
 
     The command-line pre-flight calls this for every job's output folder before Hydra starts;
-    :func:`open_folder` (hence :func:`sim.cli.execute`, :func:`sim.run`, ``sim.calibrate``) calls it
-    before writing anything.
+    :func:`open_folder` (hence :func:`sim.runner.pipeline.execute`, :func:`sim.run`, ``sim.calibrate``)
+    calls it before writing anything.
 
     Args:
         folder: the results folder (it need not exist).

@@ -13,12 +13,10 @@ it decides whether a run finishes, never its numbers.
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +26,10 @@ import pandas as pd
 from sim.errors import RunTimeout
 from sim.model import ConflictModel, release_mesa_caches
 from sim.model.contract import empty_outcomes, outcomes_of
+from sim.runner import faults
 from sim.runner.executors import Lost, over_limit
 from sim.runner.experiment import Experiment
+from sim.runner.tasks import RunResult, Task, runs_frame, series_frame
 
 __all__ = [
     "RunResult",
@@ -51,28 +51,6 @@ def run_seed(root_seed: int, run_id: int) -> int:
     """The seed of run ``run_id``: 63 bits from ``SeedSequence(root_seed, spawn_key=(run_id,))``."""
     ss = np.random.SeedSequence(root_seed, spawn_key=(run_id,))
     return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))  # fits int64 columns
-
-
-@dataclass(frozen=True)
-class Task:
-    """One run to do: its id, seed, design coordinates and sampled parameter values."""
-
-    run_id: int
-    seed: int
-    design_point: int = 0
-    replication: int = 0
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class RunResult:
-    """What one run returns: its outcomes and daily series, or its error."""
-
-    task: Task
-    status: str
-    outcomes: dict
-    series: dict[str, np.ndarray]
-    error: str = ""
 
 
 def plan(exp: Experiment) -> list[Task]:
@@ -119,45 +97,6 @@ def simulate(theatre, params, horizon_days: int, seed: int, deadline: float | No
 #: Compaction finding damaged parts reruns their runs and tries again, this many times in all.
 COMPACT_ATTEMPTS = 3
 
-#: Test-only fault hook: run ids listed here (comma-separated) raise instead of running.
-FAULT_ENV = "SIM_TEST_FAULT_RUNS"
-#: Test-only fault hook: a worker process (never the main one) running one of these run ids exits at once.
-EXIT_ENV = "SIM_TEST_EXIT_RUNS"
-#: With this set to a folder, each listed run id kills its worker only the first time (a marker file).
-EXIT_ONCE_ENV = "SIM_TEST_EXIT_ONCE_DIR"
-#: Test-only fault hook: run ids listed here hang (sleep), as if stuck inside one day, until stopped...
-HANG_ENV = "SIM_TEST_HANG_RUNS"
-#: ... or for this many seconds, then fail (so that a test of the time limit fails instead of hanging).
-HANG_S_ENV = "SIM_TEST_HANG_S"
-
-
-def _listed(env: str, run_id: int) -> bool:
-    ids = os.environ.get(env, "")
-    return bool(ids) and str(run_id) in ids.split(",")
-
-
-def _injected_fault(run_id: int) -> bool:
-    if _listed(HANG_ENV, run_id):
-        end = time.monotonic() + float(os.environ.get(HANG_S_ENV, "inf"))
-        while (left := end - time.monotonic()) > 0:
-            time.sleep(min(left, 3600))
-        raise RuntimeError(f"run {run_id} hung for {os.environ[HANG_S_ENV]} s ({HANG_ENV})")
-    return _listed(FAULT_ENV, run_id)
-
-
-def _injected_exit(run_id: int) -> None:
-    import multiprocessing
-
-    if not _listed(EXIT_ENV, run_id) or multiprocessing.parent_process() is None:
-        return
-    once = os.environ.get(EXIT_ONCE_ENV)
-    if once:
-        marker = Path(once) / f"exited-{run_id}"
-        if marker.exists():
-            return
-        marker.touch()
-    os._exit(70)  # as abrupt as an out-of-memory kill: no cleanup, no exception
-
 
 def task_setup(exp: Experiment, task: Task) -> tuple[Any, Any]:
     """The config and theatre of one run: the experiment's, with the task's sampled values set."""
@@ -176,9 +115,7 @@ def _run_task(exp: Experiment, task: Task) -> RunResult:
     limit = exp.config.executor.run_timeout_s
     deadline = time.monotonic() + limit if limit > 0 else None
     try:
-        _injected_exit(task.run_id)
-        if _injected_fault(task.run_id):
-            raise RuntimeError(f"fault injected for run {task.run_id} ({FAULT_ENV})")
+        faults.inject(task.run_id)  # test-only hooks: nothing unless their variables are set
         config, theatre = task_setup(exp, task)
         model = simulate(theatre, config.mechanisms, config.horizon_days, task.seed, deadline)
     except RunTimeout as exc:  # from the model's daily check, or the serial executor's alarm
@@ -233,46 +170,6 @@ def run_chunk(exp: Experiment, chunk: list[Task]) -> tuple[pd.DataFrame, pd.Data
     """Run a chunk of tasks; return its rows of ``runs`` and ``series`` (module-level: workers call it)."""
     results = [_run_task(exp, t) for t in chunk]
     return runs_frame(exp, results), series_frame(results, exp.config.horizon_days)
-
-
-def runs_frame(exp: Experiment, results: list[RunResult]) -> pd.DataFrame:
-    """The ``runs`` rows of some results (contract columns first, sampled parameters, outcomes)."""
-    rows = []
-    for r in results:
-        t = r.task
-        row = {"run_id": t.run_id, "seed": t.seed, "scenario": exp.scenario, "status": r.status}
-        row.update({"design_point": t.design_point, "replication": t.replication})
-        row.update(t.values)
-        row.update(r.outcomes)
-        row["error"] = r.error
-        rows.append(row)
-    df = pd.DataFrame(rows)
-    for col in ("run_id", "seed", "design_point", "replication"):
-        df[col] = df[col].astype("int64")
-    for o in outcomes_of(exp.config.mechanisms, exp.theatre):
-        if o.kind == "flag" and o.name in df:
-            df[o.name] = df[o.name].astype(bool)
-    return df
-
-
-def series_frame(results: list[RunResult], horizon: int) -> pd.DataFrame:
-    """Long-format ``series`` rows (run_id, day, variable, value), sorted by run, variable, day."""
-    days = np.arange(horizon + 1, dtype=np.int32)
-    parts = [
-        pd.DataFrame({"run_id": np.int64(r.task.run_id), "day": days, "variable": name, "value": values})
-        for r in results
-        for name, values in sorted(r.series.items())
-    ]
-    if not parts:
-        return pd.DataFrame(
-            {
-                "run_id": pd.Series(dtype="int64"),
-                "day": pd.Series(dtype="int32"),
-                "variable": pd.Series(dtype="str"),
-                "value": pd.Series(dtype="float64"),
-            }
-        )
-    return pd.concat(parts, ignore_index=True)
 
 
 def _chunks(tasks: list[Task], size: int) -> list[list[Task]]:

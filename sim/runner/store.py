@@ -264,7 +264,7 @@ class ResultStore:
         """Write one finished chunk: series part first, runs part last (the runs part marks it done).
 
         The parts are named after the chunk's first and last run ids; ``series`` must be sorted by run id,
-        variable and day (as :func:`sim.runner.series_frame` makes it).
+        variable and day (as :func:`sim.runner.tasks.series_frame` makes it).
         """
         name = f"{int(runs['run_id'].min()):09d}-{int(runs['run_id'].max()):09d}.parquet"
         series_table = pa.Table.from_pandas(series, schema=SERIES_SCHEMA, preserve_index=False)

@@ -1,0 +1,83 @@
+"""A run to do (:class:`Task`), what it returns (:class:`RunResult`), and their rows in the results contract.
+
+:func:`runs_frame` and :func:`series_frame` lay out a chunk's results as ``runs.parquet`` and
+``series.parquet`` hold them (:mod:`sim.results`); the runner (:mod:`sim.runner.runs`) makes the tasks
+and runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.model.contract import outcomes_of
+
+if TYPE_CHECKING:
+    from sim.runner.experiment import Experiment
+
+__all__ = ["RunResult", "Task", "runs_frame", "series_frame"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run to do: its id, seed, design coordinates and sampled parameter values."""
+
+    run_id: int
+    seed: int
+    design_point: int = 0
+    replication: int = 0
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """What one run returns: its outcomes and daily series, or its error."""
+
+    task: Task
+    status: str
+    outcomes: dict
+    series: dict[str, np.ndarray]
+    error: str = ""
+
+
+def runs_frame(exp: Experiment, results: list[RunResult]) -> pd.DataFrame:
+    """The ``runs`` rows of some results (contract columns first, sampled parameters, outcomes)."""
+    rows = []
+    for r in results:
+        t = r.task
+        row = {"run_id": t.run_id, "seed": t.seed, "scenario": exp.scenario, "status": r.status}
+        row.update({"design_point": t.design_point, "replication": t.replication})
+        row.update(t.values)
+        row.update(r.outcomes)
+        row["error"] = r.error
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    for col in ("run_id", "seed", "design_point", "replication"):
+        df[col] = df[col].astype("int64")
+    for o in outcomes_of(exp.config.mechanisms, exp.theatre):
+        if o.kind == "flag" and o.name in df:
+            df[o.name] = df[o.name].astype(bool)
+    return df
+
+
+def series_frame(results: list[RunResult], horizon: int) -> pd.DataFrame:
+    """Long-format ``series`` rows (run_id, day, variable, value), sorted by run, variable, day."""
+    days = np.arange(horizon + 1, dtype=np.int32)
+    parts = [
+        pd.DataFrame({"run_id": np.int64(r.task.run_id), "day": days, "variable": name, "value": values})
+        for r in results
+        for name, values in sorted(r.series.items())
+    ]
+    if not parts:
+        return pd.DataFrame(
+            {
+                "run_id": pd.Series(dtype="int64"),
+                "day": pd.Series(dtype="int32"),
+                "variable": pd.Series(dtype="str"),
+                "value": pd.Series(dtype="float64"),
+            }
+        )
+    return pd.concat(parts, ignore_index=True)
