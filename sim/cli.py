@@ -45,6 +45,12 @@ def one_line_error(exc: BaseException, overrides: list[str] | None = None) -> st
     for e in chain:
         if isinstance(e, ConfigError):
             return str(e)
+        if "is not a subclass of QuestionConfig" in str(e):
+            name = str(getattr(e, "full_key", "") or "<id>").removeprefix("questions.")
+            return (
+                f"questions.{name}: a new question cannot be added on the command line (OmegaConf cannot add "
+                "a typed entry there); write it in a questions file, configs/questions/<set>.yaml"
+            )
         if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
             mark = e.problem_mark
             return f"{mark.name}:{mark.line + 1}: {e.problem}"
@@ -150,10 +156,20 @@ def _job_overrides(overrides: list[str], multirun: bool, where: Where) -> list[l
     Hydra's own settings (``hydra.*``, ``hydra/...``) are added to every job: each job's config is
     checked with them, and they say where its results go.
     """
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.config_search_path import SearchPathQuery
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    parser = OverridesParser.create()
+    search = create_config_search_path(where.config_dir)
+    if where.extra_dir:
+        search.prepend(
+            provider="command-line", path=f"file://{where.extra_dir}", anchor=SearchPathQuery("schema")
+        )
+    parser = OverridesParser.create(
+        config_loader=ConfigLoaderImpl(config_search_path=search)
+    )  # glob(...) sweeps
     parsed = parser.parse_overrides(overrides)
     hydra_args = [o.input_line for o in parsed if o.is_hydra_override()]
     task = [o.input_line for o in parsed if not o.is_hydra_override()]
@@ -210,8 +226,20 @@ def preflight(args: list[str]) -> None:
     ns = parse_command_line(args)  # --version prints and exits here
     where = _where(ns)
     overrides = list(ns.overrides)
-    if ns.help or ns.hydra_help or ns.cfg or ns.info or ns.shell_completion:
-        _checked(overrides, lambda: where.compose(overrides))
+    for o in overrides:
+        if o.lstrip("+~").startswith("hydra.sweeper.params"):
+            raise ConfigError(
+                f"{o.partition('=')[0]}: cannot be set on the command line (Hydra cannot merge into its "
+                "empty default); give the sweep as overrides instead, e.g. -m scenario=baseline,combined"
+            )
+    if ns.shell_completion:  # -sc install=SHELL: no config; a completion query gets the no-code check only
+        if not any(o.startswith(("install=", "uninstall=")) for o in overrides):
+            _checked([], lambda: where.compose([]))
+        return
+    if ns.help or ns.hydra_help or ns.cfg or ns.info:
+        cfg = _checked(overrides, lambda: where.compose(overrides, hydra=True))
+        if ns.cfg and ns.resolve:  # Hydra resolves while printing: a bad interpolation is one line here
+            _checked(overrides, lambda: _resolve_printed(cfg, ns.cfg))
         return
     jobs = _checked(overrides, lambda: _job_overrides(overrides, ns.multirun, where))
     sweep_dir = None
@@ -219,6 +247,7 @@ def preflight(args: list[str]) -> None:
         base = [o for o in overrides if not _is_sweep(o)]
         sweep = _checked(base, lambda: where.compose(base, hydra=True))
         sweep_dir = Path(str(_checked(base, lambda: OmegaConf.select(sweep, "hydra.sweep.dir"))))
+        _check_sweep_dir(sweep_dir, [o for o in overrides if not _is_hydra(o)])
     folders: dict[Path, int] = {}
     addresses: set[str | None] = set()
     for num, job in enumerate(jobs):
@@ -236,6 +265,56 @@ def preflight(args: list[str]) -> None:
         folders[folder] = num
         _check_writable(folder, key)
         _check_folder(folder, exp, key)
+
+
+def _check_sweep_dir(sweep_dir: Path, task: list[str]) -> None:
+    """A sweep folder holds one sweep: refuse an experiment's folder, or another sweep's (one line).
+
+    Hydra writes ``multirun.yaml`` into the sweep folder before any job: into an experiment's folder it
+    would add files, into another sweep's it would replace that sweep's record. The same sweep (the same
+    overrides) may be rerun into its folder: its jobs resume.
+    """
+    import yaml
+
+    from sim.folder import EXPERIMENT_FILE, PARTS, RESULT_FILES
+    from sim.store import FolderError
+
+    if not sweep_dir.is_dir():
+        return
+    found = [n for n in (EXPERIMENT_FILE, PARTS, *RESULT_FILES) if (sweep_dir / n).exists()]
+    if found:
+        raise FolderError(
+            f"hydra.sweep.dir: {sweep_dir} is an experiment's results folder (it holds {found[0]}), not a "
+            "sweep's; choose another folder"
+        )
+    record = sweep_dir / "multirun.yaml"
+    if not record.exists():
+        return
+    try:
+        before = (yaml.safe_load(record.read_text()) or {})["hydra"]["overrides"]["task"]
+    except Exception:
+        before = None
+    if before != task:
+        raise FolderError(
+            f"hydra.sweep.dir: {sweep_dir} holds another sweep (its multirun.yaml has overrides {before}); "
+            "choose another folder, or rerun that sweep's exact command to resume it"
+        )
+
+
+def _is_hydra(override: str) -> bool:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return OverridesParser.create().parse_overrides([override])[0].is_hydra_override()
+
+
+def _resolve_printed(cfg: DictConfig, part: str) -> None:
+    """Resolve what ``--cfg PART --resolve`` prints: the job's config, and/or the results folders."""
+    if part in ("job", "all"):
+        job = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+        OmegaConf.to_container(job, resolve=True)
+    if part in ("hydra", "all"):
+        for key in ("hydra.run.dir", "hydra.sweep.dir"):  # the sweep's subdir needs a job number
+            OmegaConf.select(cfg, key, throw_on_missing=True)
 
 
 def _is_sweep(override: str) -> bool:

@@ -160,6 +160,7 @@ def _hydra_composed(root: str, config_name: str, extra: str | None, overrides: l
     from hydra.core.global_hydra import GlobalHydra
     from hydra.initialize import get_gh_backup, restore_gh_from_backup
 
+    _check_searchpath_first(root, config_name, extra, overrides)
     backup = get_gh_backup()
     try:
         version.setbase("1.3")
@@ -184,6 +185,48 @@ def _hydra_composed(root: str, config_name: str, extra: str | None, overrides: l
         return cfg
     finally:
         restore_gh_from_backup(backup)
+
+
+def _check_searchpath_first(root: str, config_name: str, extra: str | None, overrides: list[str]) -> None:
+    """Refuse a search path that is not a folder before Hydra sees it: Hydra imports a ``pkg://`` one.
+
+    Hydra reads ``hydra.searchpath`` from the command line, else from the primary config file itself
+    (not from its defaults), and imports a ``pkg://`` entry's package while composing, before any check
+    of the composed config could run. Only folders (``file://`` or a plain path) are allowed.
+
+    Raises:
+        ConfigError: ``hydra.searchpath: 'pkg://x'; allowed: folders ...`` (one line).
+    """
+    import yaml
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    entries: Any = None
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception:  # a malformed override: Hydra's own message comes when it composes
+        parsed = []
+    for o in parsed:
+        if o.get_key_element().lstrip("+~") == "hydra.searchpath":
+            entries = o.value() if not o.is_delete() else []
+            break
+    if entries is None:
+        for folder in (extra, root):
+            path = Path(folder) / f"{config_name}.yaml" if folder else None
+            if path is not None and path.is_file():
+                try:
+                    doc = yaml.safe_load(path.read_text())
+                except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                    return  # Hydra reports the file
+                hydra_node = doc.get("hydra") if isinstance(doc, dict) else None
+                entries = hydra_node.get("searchpath") if isinstance(hydra_node, dict) else None
+                break
+    for entry in entries if isinstance(entries, list | tuple) else []:
+        scheme = str(entry).partition("://")[0] if "://" in str(entry) else "file"
+        if scheme != "file":
+            raise ConfigError(
+                f"hydra.searchpath: {entry!r}; allowed: folders (file://DIR or DIR), "
+                f"never {scheme}:// (Hydra imports the package to search it)"
+            )
 
 
 def _check_file_switches(cfg: DictConfig, config_name: str, overrides: list[str]) -> None:

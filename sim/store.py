@@ -132,6 +132,7 @@ class ResultStore:
         self.fingerprint = fingerprint
         self.n_runs = n_runs
         check_folder(self.folder, fingerprint, resume=resume)
+        self._check_parts_are_files()
         if not resume:
             self._clear()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -141,6 +142,23 @@ class ResultStore:
         self.parts.mkdir(exist_ok=True)
         self._drop_orphans()
         self._ids: dict[str, set[int]] | None = None  # run ids of each runs part (by file name), once read
+
+    def _check_parts_are_files(self) -> None:
+        """Refuse (one line, nothing touched) a ``.parts`` that is not a folder, or holds a folder as a part.
+
+        A damaged part file is removed and its runs rerun (:meth:`_scan`); a folder where a part belongs
+        is not something a run could have written, so it is left to the user to remove.
+        """
+        if self.parts.exists() and not self.parts.is_dir():
+            raise FolderError(
+                f"{self.parts} is not a folder (the results folder is damaged): remove it and rerun"
+            )
+        if self.parts.is_dir():
+            for entry in self.parts.iterdir():
+                if entry.name.endswith((".parquet", ".tmp")) and not entry.is_file():
+                    raise FolderError(
+                        f"{entry} is not a file (the results folder is damaged): remove it and rerun"
+                    )
 
     def _clear(self) -> None:
         from sim.report import REPORT_FILE
@@ -244,8 +262,8 @@ class ResultStore:
             ids = self._held.pop(part.name, None)
             if ids is None:
                 try:
-                    first, last = self._span(part)
-                    ids = set(range(first, last + 1))
+                    first, last = self._span(part)  # bounded by the runs there are, whatever the name
+                    ids = set(range(max(0, first), min(last, self.n_runs - 1) + 1))
                 except ValueError:
                     ids = set()
             lost |= ids
