@@ -100,14 +100,16 @@ def _job_overrides(overrides: list[str], multirun: bool, where: Where) -> list[l
     Hydra's own settings (``hydra.*``, ``hydra/...``) are added to every job: each job's config is
     checked with them, and they say where its results go.
     """
-    parsed = hydra_api.parse_overrides(overrides)
+    parsed = hydra_api.parse_overrides(overrides, where.config_dir, where.extra_dir)  # glob(...) sweeps
     hydra_args = [o.input_line for o in parsed if o.is_hydra_override()]
     task = [o.input_line for o in parsed if not o.is_hydra_override()]
     if not multirun:
         return [overrides]
     base = [o.input_line for o in parsed if not o.is_sweep_override()]
     params = OmegaConf.select(where.compose(base, hydra=True), "hydra.sweeper.params") or {}
-    swept = hydra_api.parse_overrides([f"{k}={v}" for k, v in params.items()] + task)
+    swept = hydra_api.parse_overrides(
+        [f"{k}={v}" for k, v in params.items()] + task, where.config_dir, where.extra_dir
+    )
     return [[*job, *hydra_args] for job in hydra_api.split_sweep(swept)]
 
 
@@ -138,8 +140,15 @@ def preflight(args: list[str]) -> None:
     ns = parse_command_line(args)  # --version prints and exits here
     where = _where(ns)
     overrides = list(ns.overrides)
-    if ns.help or ns.hydra_help or ns.cfg or ns.info or ns.shell_completion:
-        checked(overrides, lambda: where.compose(overrides))
+    _refuse_sweeper_params(overrides)
+    if ns.shell_completion:  # -sc install=SHELL: no config; a completion query gets the no-code check only
+        if not any(o.startswith(("install=", "uninstall=")) for o in overrides):
+            checked([], lambda: where.compose([]))
+        return
+    if ns.help or ns.hydra_help or ns.cfg or ns.info:
+        cfg = checked(overrides, lambda: where.compose(overrides, hydra=True))
+        if ns.cfg and ns.resolve:  # Hydra resolves while printing: a bad interpolation is one line here
+            checked(overrides, lambda: _resolve_printed(cfg, ns.cfg))
         return
     jobs = checked(overrides, lambda: _job_overrides(overrides, ns.multirun, where))
     sweep_dir = None
@@ -147,6 +156,10 @@ def preflight(args: list[str]) -> None:
         base = [o for o in overrides if not _is_sweep(o)]
         sweep = checked(base, lambda: where.compose(base, hydra=True))
         sweep_dir = Path(str(checked(base, lambda: OmegaConf.select(sweep, "hydra.sweep.dir"))))
+        _check_sweep_dir(
+            sweep_dir,
+            [o.input_line for o in hydra_api.parse_overrides(overrides) if not o.is_hydra_override()],
+        )
     folders: dict[Path, int] = {}
     addresses: set[str | None] = set()
     for num, job in enumerate(jobs):
@@ -164,6 +177,60 @@ def preflight(args: list[str]) -> None:
         folders[folder] = num
         _check_writable(folder, key)
         _check_folder(folder, exp, key)
+
+
+def _check_sweep_dir(sweep_dir: Path, task: list[str]) -> None:
+    """A sweep folder holds one sweep: refuse an experiment's folder, or another sweep's (one line).
+
+    Hydra writes ``multirun.yaml`` into the sweep folder before any job: into an experiment's folder it
+    would add files, into another sweep's it would replace that sweep's record. The same sweep (the same
+    overrides) may be rerun into its folder: its jobs resume.
+    """
+    import yaml
+
+    from sim.runner.folder import EXPERIMENT_FILE, PARTS, RESULT_FILES
+    from sim.runner.store import FolderError
+
+    if not sweep_dir.is_dir():
+        return
+    found = [n for n in (EXPERIMENT_FILE, PARTS, *RESULT_FILES) if (sweep_dir / n).exists()]
+    if found:
+        raise FolderError(
+            f"hydra.sweep.dir: {sweep_dir} is an experiment's results folder (it holds {found[0]}), not a "
+            "sweep's; choose another folder"
+        )
+    record = sweep_dir / "multirun.yaml"
+    if not record.exists():
+        return
+    try:
+        before = (yaml.safe_load(record.read_text()) or {})["hydra"]["overrides"]["task"]
+    except Exception:
+        before = None
+    if before != task:
+        raise FolderError(
+            f"hydra.sweep.dir: {sweep_dir} holds another sweep (its multirun.yaml has overrides {before}); "
+            "choose another folder, or rerun that sweep's exact command to resume it"
+        )
+
+
+def _refuse_sweeper_params(overrides: list[str]) -> None:
+    """``hydra.sweeper.params`` cannot be set on the command line: Hydra cannot merge into its default."""
+    for o in overrides:
+        if o.lstrip("+~").startswith("hydra.sweeper.params"):
+            raise ConfigError(
+                f"{o.partition('=')[0]}: cannot be set on the command line (Hydra cannot merge into its "
+                "empty default); give the sweep as overrides instead, e.g. -m scenario=baseline,combined"
+            )
+
+
+def _resolve_printed(cfg: DictConfig, part: str) -> None:
+    """Resolve what ``--cfg PART --resolve`` prints: the job's config, and/or the results folders."""
+    if part in ("job", "all"):
+        job = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+        OmegaConf.to_container(job, resolve=True)
+    if part in ("hydra", "all"):
+        for key in ("hydra.run.dir", "hydra.sweep.dir"):  # the sweep's subdir needs a job number
+            OmegaConf.select(cfg, key, throw_on_missing=True)
 
 
 def _is_sweep(override: str) -> bool:

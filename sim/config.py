@@ -70,6 +70,10 @@ def read_entries(
     return entries
 
 
+#: Longest per-run time limit, in seconds (about 11.6 days): beyond it the clocks' arithmetic overflows.
+RUN_TIMEOUT_MAX = 1_000_000.0
+
+
 # --- theatre (data; no defaults for the data itself) ---------------------------------------------
 
 
@@ -390,13 +394,13 @@ class ExecutorConfig:
     # the number of chunks, with a line on stderr when a request is capped
     workers: int = num(0, 0, 1024)
     address: str | None = None  # dask: scheduler address, e.g. tcp://10.0.0.5:8786; none = LocalCluster
-    chunk: int = num(0, 0)  # runs per task sent to a worker; 0 = automatic
-    max_tasks_per_child: int = num(200, 1)  # processes: recycle a worker after this many chunks
+    chunk: int = num(0, 0, MAX_RUNS)  # runs per task sent to a worker; 0 = automatic
+    max_tasks_per_child: int = num(200, 1, 1_000_000)  # processes: recycle a worker after this many chunks
     # A run's time limit in seconds (0 = none); a run over it is recorded as failed (RunTimeout) and the
     # experiment goes on. 900 s is ~1,000x a 365-day run of the heaviest scenario here (< 1 s), so only a
     # run that hangs meets it. The model checks it before each day; serial and processes also stop a run
     # stuck inside a day after the limit plus 10 % (at least 1 s). Not in the experiment's fingerprint.
-    run_timeout_s: float = num(900.0, 0.0)
+    run_timeout_s: float = num(900.0, 0.0, RUN_TIMEOUT_MAX)
 
 
 @dataclass

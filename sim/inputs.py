@@ -300,12 +300,24 @@ def output_folder(path: str | Path, key: str, error: type[Exception] = InputErro
 def output_file(path: str | Path, key: str, error: type[Exception] = InputError) -> Path:
     """A file to write: not a folder, in a folder that exists or can be created (checked before any work).
 
+    The file is written to a temporary name and renamed into place, which would replace whatever stands
+    at the path: so an existing path must be a regular file, and a link is followed (its target is
+    written, the link kept).
+
+    Returns:
+        The path to write (a link's target).
+
     Raises:
-        error: ``KEY: PATH is a folder; allowed: a file name`` (or below a file, not writable).
+        error: ``KEY: PATH is a folder; allowed: a file name`` (or a device, pipe or socket, below a file,
+            not writable).
     """
     p = Path(path)
+    if p.is_symlink() and p.exists():
+        p = Path(os.path.realpath(p))
     if p.is_dir():
         _fail(error, f"{key}: {p} is a folder; allowed: a file name (in a folder that exists or can be made)")
+    if p.exists() and not p.is_file():
+        _fail(error, f"{key}: {p} is not a regular file (a device, pipe or socket); allowed: a file name")
     _check_parents(p, key, "allowed: a file in a folder that exists or can be made", error)
     return p
 

@@ -78,9 +78,15 @@ def _run(exp, values: dict, seed: int = 1):
 
 
 def test_every_number_of_the_schema_has_both_bounds():
+    """Mechanisms, and the experiment's own settings (horizon, Monte Carlo, executor, analysis)."""
+    from sim.config import AnalysisConfig, Config, ExecutorConfig, MCConfig
+
+    every = [*FIELDS, *_fields(MCConfig, "mc"), *_fields(ExecutorConfig, "executor")]
+    every += [*_fields(AnalysisConfig, "analysis")]
+    every += [(f"{f.name}", int, f) for f in dataclasses.fields(Config) if f.name == "horizon_days"]
     unbounded = [
         key
-        for key, kind, f in FIELDS
+        for key, kind, f in every
         if kind in (int, float) and (f.metadata.get("range") is None or None in f.metadata["range"][:2])
     ]
     assert not unbounded, unbounded
@@ -138,6 +144,13 @@ def test_bayes_rule():
         ["mc.seed=9223372036854775807"],
         ["analysis.confidence=0.5"],
         ["analysis.confidence=0.999", "analysis.interval=jeffreys"],
+        ["executor.run_timeout_s=1000000", "executor.chunk=1000000"],
+        [
+            "executor=processes",
+            "executor.workers=1",
+            "executor.run_timeout_s=1000000",
+            "executor.max_tasks_per_child=1000000",
+        ],
     ],
     ids=lambda o: " ".join(o),
 )

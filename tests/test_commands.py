@@ -7,6 +7,7 @@ questions, observations or claims come in.
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -473,3 +474,23 @@ def test_a_failed_write_is_one_line_and_exit_3(experiment, tmp_path, capsys, mon
         err
         == f"error: {tmp_path / 'out'}: cannot write {tmp_path / 'out' / 'scores.json'}: the disk is full\n"
     )
+
+
+def test_an_output_file_is_never_written_over_a_device_pipe_or_link(tmp_path):
+    """The file is written to a temporary name and renamed: a pipe is refused, a link's target written."""
+    from sim.inputs import InputError, output_file
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(
+        InputError, match=rf"--out: {pipe} is not a regular file \(a device, pipe or socket\)"
+    ):
+        output_file(pipe, "--out")
+    with pytest.raises(InputError, match="is not a regular file"):
+        output_file("/dev/null", "--out")
+    target = tmp_path / "target.json"
+    target.write_text("{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert output_file(link, "--out") == target.resolve()
+    assert output_file(tmp_path / "new.json", "--out") == tmp_path / "new.json"

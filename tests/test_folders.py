@@ -423,3 +423,29 @@ def test_parts_left_beside_complete_final_files_are_removed_without_rerunning(wh
     assert summary["experiment"]["resumed_from"] == 6
     assert not (folder / PARTS).exists()
     assert_same_results(folder, whole)
+
+
+@pytest.mark.parametrize("what", ["a folder as a part", "a folder as a temporary file", ".parts a file"])
+def test_a_parts_folder_holding_what_no_run_writes_is_refused_in_one_line(tmp_path, what):
+    exp, _ = setup(SMALL)
+    folder = tmp_path / "exp"
+    parts = interrupted(folder, exp, chunks=1)
+    if what == ".parts a file":
+        shutil.rmtree(parts)
+        parts.write_text("x")
+        bad = parts
+    else:
+        bad = parts / ("runs-000000008-000000009.parquet" if what == "a folder as a part" else ".x.tmp")
+        bad.mkdir()
+    with pytest.raises(FolderError, match=rf"{bad} is not a (file|folder) \(the results folder is damaged\)"):
+        ResultStore(folder, exp.fingerprint(), len(plan(exp)))
+
+
+def test_a_damaged_part_naming_billions_of_runs_costs_only_the_runs_there_are(whole, tmp_path, capsys):
+    exp, cfg = setup(SMALL)
+    folder = tmp_path / "exp"
+    parts = interrupted(folder, exp, chunks=1)
+    (parts / "runs-000000000-3000000000.parquet").write_bytes(os.urandom(100))
+    execute(exp, folder, cfg)
+    assert "1 damaged parts removed" in capsys.readouterr().err
+    assert_same_results(folder, whole)

@@ -141,3 +141,52 @@ def test_a_switch_in_a_config_file_takes_only_true_or_false(tmp_path, value):
         )
         exp = prepare(compose(["scenario=odd", f"hydra.searchpath=[file://{tmp_path}]"]))
         assert exp.config.mechanisms.combat.stochastic is (value == "true")
+
+
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (
+            ["--cfg", "job", "--resolve", "mc.seed=${oc.env:SIM_TEST_NOT_SET}"],
+            "mc.seed: KeyError raised while",
+        ),
+        (
+            ["--cfg", "hydra", "--resolve", "hydra.sweep.dir=${oc.env:SIM_TEST_NOT_SET}"],
+            "hydra.sweep.dir: KeyError",
+        ),
+        (
+            ["--cfg", "job", "--resolve", "scenario.name=${scenario.name}"],
+            "scenario.name: Recursive interpolation",
+        ),
+        (["hydra.sweeper.params={x: 1}"], "hydra.sweeper.params: cannot be set on the command line"),
+        (
+            ["+questions.q={text: x, outcome: sirte_captured_day, op: happened}"],
+            "questions.q: a new question cannot",
+        ),
+    ],
+)
+def test_printing_and_hydra_settings_are_one_line_too(tmp_path, args, start):
+    assert _refused(args, tmp_path).startswith(start)
+
+
+def test_shell_completion_and_glob_sweeps_pass(tmp_path):
+    preflight(["-sc", "install=bash"])
+    preflight(["-m", "mc=smoke", "scenario=glob(base*)", f"hydra.sweep.dir={tmp_path / 's'}"])
+
+
+def test_a_sweep_folder_holds_one_sweep(tmp_path):
+    """A sweep may not write into an experiment's folder, nor into another sweep's; the same sweep resumes."""
+    base = ["mc=smoke", "executor=serial", "horizon_days=3", "analysis.report=false"]
+    sim.run(base, tmp_path / "exp", quiet=True)
+    before = {p: p.read_bytes() for p in (tmp_path / "exp").rglob("*") if p.is_file()}
+    with pytest.raises(ConfigError, match="is an experiment's results folder"):
+        preflight(["-m", *base, f"hydra.sweep.dir={tmp_path / 'exp'}", "hydra.sweep.subdir=sub"])
+    assert {p: p.read_bytes() for p in (tmp_path / "exp").rglob("*") if p.is_file()} == before
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "multirun.yaml").write_text(
+        "hydra:\n  overrides:\n    task: [mc=smoke, 'scenario=baseline,combined']\n"
+    )
+    preflight(["-m", "mc=smoke", "scenario=baseline,combined", f"hydra.sweep.dir={sweep}"])  # the same sweep
+    with pytest.raises(ConfigError, match="holds another sweep"):
+        preflight(["-m", "mc=smoke", "scenario=combined", f"hydra.sweep.dir={sweep}"])

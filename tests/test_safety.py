@@ -211,3 +211,24 @@ def test_a_config_file_with_duplicate_keys_is_one_line(tmp_path):
     assert p.returncode == 2
     assert p.stderr.startswith("error: ") and p.stderr.count("\n") == 1, p.stderr
     assert "duplicate key" in p.stderr and "dup.yaml:4" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("route", ["override", "primary config file"])
+def test_a_package_search_path_is_refused_before_hydra_imports_it(tmp_path, route):
+    """Hydra imports a ``pkg://`` search path's package while composing: refused before, nothing imported."""
+    name = "sim_test_never_imported"
+    (tmp_path / f"{name}.py").write_text("raise SystemExit('imported')\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        if route == "override":
+            args, kwargs = [f"hydra.searchpath=[pkg://{name}]"], {}
+        else:
+            (tmp_path / "evil.yaml").write_text(
+                f"defaults:\n  - config\n  - _self_\nhydra:\n  searchpath: [pkg://{name}]\n"
+            )
+            args, kwargs = [], {"extra_dir": tmp_path, "config_name": "evil"}
+        with pytest.raises(ConfigError, match=rf"hydra.searchpath: 'pkg://{name}'; allowed: folders"):
+            compose(args, **kwargs)
+        assert name not in sys.modules
+    finally:
+        sys.path.remove(str(tmp_path))

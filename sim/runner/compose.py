@@ -96,6 +96,7 @@ def _hydra_composed(root: str, config_name: str, extra: str | None, overrides: l
     """Hydra's compose (with its ``hydra`` node) from ``root``, ``extra`` searched first."""
     from hydra import compose as hydra_compose
 
+    _check_searchpath_first(root, config_name, extra, overrides)
     with hydra_api.fresh_hydra(root, extra):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -108,6 +109,52 @@ def _hydra_composed(root: str, config_name: str, extra: str | None, overrides: l
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         _check_file_switches(cfg, config_name, overrides)
         return cfg
+
+
+def _check_searchpath_first(root: str, config_name: str, extra: str | None, overrides: list[str]) -> None:
+    """Refuse a search path that is not a folder before Hydra sees it: Hydra imports a ``pkg://`` one.
+
+    Hydra reads ``hydra.searchpath`` from the command line, else from the primary config file itself
+    (not from its defaults), and imports a ``pkg://`` entry's package while composing, before any check
+    of the composed config could run. Only folders (``file://`` or a plain path) are allowed.
+
+    Raises:
+        ConfigError: ``hydra.searchpath: 'pkg://x'; allowed: folders ...`` (one line).
+    """
+    entries: Any = None
+    try:
+        parsed = hydra_api.parse_overrides(overrides)
+    except Exception:  # a malformed override: Hydra's own message comes when it composes
+        parsed = []
+    for o in parsed:
+        if o.get_key_element().lstrip("+~") == "hydra.searchpath":
+            entries = o.value() if not o.is_delete() else []
+            break
+    if entries is None:
+        entries = _primary_searchpath(root, config_name, extra)
+    for entry in entries if isinstance(entries, list | tuple) else []:
+        scheme = str(entry).partition("://")[0] if "://" in str(entry) else "file"
+        if scheme != "file":
+            raise ConfigError(
+                f"hydra.searchpath: {entry!r}; allowed: folders (file://DIR or DIR), "
+                f"never {scheme}:// (Hydra imports the package to search it)"
+            )
+
+
+def _primary_searchpath(root: str, config_name: str, extra: str | None) -> Any:
+    """``hydra.searchpath`` as written in the primary config file (None if it sets none)."""
+    import yaml
+
+    for folder in (extra, root):
+        path = Path(folder) / f"{config_name}.yaml" if folder else None
+        if path is not None and path.is_file():
+            try:
+                doc = yaml.safe_load(path.read_text())
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                return None  # Hydra reports the file
+            hydra_node = doc.get("hydra") if isinstance(doc, dict) else None
+            return hydra_node.get("searchpath") if isinstance(hydra_node, dict) else None
+    return None
 
 
 def _check_file_switches(cfg: DictConfig, config_name: str, overrides: list[str]) -> None:

@@ -41,6 +41,11 @@ class DaskExecutor(Executor):
         self._cluster = None
 
     def _connect(self, chunks: int):
+        import logging
+
+        # Dask's own log (cluster start, workers lost, connections closed) is not the analyst's: this
+        # executor reports lost and failed runs itself (failed rows, the resume line).
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -59,6 +64,7 @@ class DaskExecutor(Executor):
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                silence_logs=logging.CRITICAL,
                 preload=[__name__],  # dask_setup below: the workers ignore Ctrl-C
             )
             self._client = Client(self._cluster)

@@ -43,6 +43,7 @@ __all__ = [
     "FolderBusy",
     "FolderError",
     "check_folder",
+    "check_parts_are_files",
     "open_folder",
     "recorded_fingerprint",
     "results_files",
@@ -291,3 +292,19 @@ def open_folder(folder: str | os.PathLike, fingerprint: str, *, resume: bool = T
             del _HELD[key]
     finally:
         os.close(fd)  # releases the lock
+
+
+def check_parts_are_files(parts: Path) -> None:
+    """Refuse (one line, nothing touched) a ``.parts`` that is not a folder, or holds a folder as a part.
+
+    A damaged part file is removed and its runs rerun (:class:`sim.runner.store.ResultStore`); a folder
+    where a part belongs is not something a run could have written, so it is left to the user to remove.
+    """
+    if parts.exists() and not parts.is_dir():
+        raise FolderError(f"{parts} is not a folder (the results folder is damaged): remove it and rerun")
+    if parts.is_dir():
+        for entry in parts.iterdir():
+            if entry.name.endswith((".parquet", ".tmp")) and not entry.is_file():
+                raise FolderError(
+                    f"{entry} is not a file (the results folder is damaged): remove it and rerun"
+                )

@@ -35,15 +35,28 @@ def args_parser() -> argparse.ArgumentParser:
     return get_args_parser()
 
 
-def parse_overrides(overrides: list[str]) -> list[Any]:
+def parse_overrides(overrides: list[str], root: str | None = None, extra: str | None = None) -> list[Any]:
     """Hydra's parsed overrides (``Override`` objects: ``key_or_group``, ``is_sweep_override()``, ...).
+
+    Given the config folders (``root``, and ``extra`` searched first), a ``glob(...)`` sweep over a group
+    can list the group's options.
 
     Raises:
         hydra.errors.OverrideParseException: an override that does not parse.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    return OverridesParser.create().parse_overrides(overrides)
+    if root is None:
+        return OverridesParser.create().parse_overrides(overrides)
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.config_search_path import SearchPathQuery
+
+    search = create_config_search_path(root)
+    if extra:
+        search.prepend(provider="command-line", path=f"file://{extra}", anchor=SearchPathQuery("schema"))
+    loader = ConfigLoaderImpl(config_search_path=search)
+    return OverridesParser.create(config_loader=loader).parse_overrides(overrides)
 
 
 def split_sweep(parsed: list[Any]) -> list[list[str]]:

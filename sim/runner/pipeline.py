@@ -36,6 +36,12 @@ def one_line_error(exc: BaseException, overrides: list[str] | None = None) -> st
     for e in chain:
         if isinstance(e, ConfigError):
             return str(e)
+        if "is not a subclass of QuestionConfig" in str(e):
+            name = str(getattr(e, "full_key", "") or "<id>").removeprefix("questions.")
+            return (
+                f"questions.{name}: a new question cannot be added on the command line (OmegaConf cannot add "
+                "a typed entry there); write it in a questions file, configs/questions/<set>.yaml"
+            )
         if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
             mark = e.problem_mark
             return f"{mark.name}:{mark.line + 1}: {e.problem}"

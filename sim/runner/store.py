@@ -48,6 +48,7 @@ from sim.runner.folder import (
     FolderBusy,
     FolderError,
     check_folder,
+    check_parts_are_files,
     open_folder,
     results_files,
 )
@@ -132,6 +133,7 @@ class ResultStore:
         self.fingerprint = fingerprint
         self.n_runs = n_runs
         check_folder(self.folder, fingerprint, resume=resume)
+        check_parts_are_files(self.parts)
         if not resume:
             self._clear()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -244,8 +246,8 @@ class ResultStore:
             ids = self._held.pop(part.name, None)
             if ids is None:
                 try:
-                    first, last = self._span(part)
-                    ids = set(range(first, last + 1))
+                    first, last = self._span(part)  # bounded by the runs there are, whatever the name
+                    ids = set(range(max(0, first), min(last, self.n_runs - 1) + 1))
                 except ValueError:
                     ids = set()
             lost |= ids
