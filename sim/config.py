@@ -17,6 +17,7 @@ from typing import Any
 from omegaconf import MISSING
 
 from sim.errors import ConfigError
+from sim.inputs import read_entries  # re-exported: the analysis commands' entry lists
 from sim.schema import (  # noqa: F401  (re-exported: the bounds are part of the schema)
     BIAS_MAX,
     DAYS_MAX,
@@ -48,26 +49,6 @@ __all__ = [
     "register_configs",
     "validate",
 ]
-
-
-def read_entries(
-    path: Any, key: str, error: type[Exception] = ConfigError, *, non_empty: bool = True
-) -> list[Any]:
-    """The list under ``key`` of a YAML input file (resolutions, observations, claims), safely loaded.
-
-    The file is parsed by :func:`sim.inputs.load_yaml`: a key given twice in a mapping is refused
-    (``yaml.safe_load`` keeps the last value), and so are aliases expanding it beyond bounds.
-
-    Raises:
-        error: one line naming the file: missing, not valid YAML, a key twice, or without the list.
-    """
-    from sim.inputs import load_yaml
-
-    doc = load_yaml(path, error)
-    entries = doc.get(key) if isinstance(doc, dict) else None
-    if not isinstance(entries, list) or (non_empty and not entries):
-        raise error(f"{path}: needs a {'non-empty ' if non_empty else ''}list '{key}'")
-    return entries
 
 
 #: Longest per-run time limit, in seconds (about 11.6 days): beyond it the clocks' arithmetic overflows.
