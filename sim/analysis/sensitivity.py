@@ -135,6 +135,30 @@ def sensitivity(
     Raises:
         ValueError: one line naming the bad argument.
     """
+    yv, method, design_point = _arguments(X, y, method, design, design_point)
+    params = X.drop(columns=[c for c in _BOOKKEEPING if c in X.columns])
+    pvalues = None
+    if method == "spearman":
+        out, pvalues = _spearman(params, yv)
+    else:
+        out = _salib(method, params, yv, design, design_point)
+    order = np.argsort(-out["index"].fillna(-np.inf).to_numpy(), kind="stable")
+    out = out.iloc[order].rename_axis("parameter")
+    out.attrs["method"] = method
+    out.attrs["measures"] = _MEASURES[method]
+    if pvalues is not None:
+        out.attrs["pvalues"] = pvalues
+    return out
+
+
+def _arguments(
+    X: pd.DataFrame, y, method: str, design: dict | None, design_point
+) -> tuple[np.ndarray, str, Any]:
+    """The checked arguments of :func:`sensitivity`: the outcome as floats, the method, the design points.
+
+    Raises:
+        ValueError: one line naming the bad argument.
+    """
     if method not in METHODS:
         raise ValueError(f"method: unknown method {method!r}; allowed: {', '.join(METHODS)}")
     if not isinstance(X, pd.DataFrame) or len(X) == 0:
@@ -151,16 +175,4 @@ def sensitivity(
         method = kind if kind in ("sobol", "morris") else "spearman"
     elif method in ("sobol", "morris") and kind != method:
         raise ValueError(f"method: {method!r} needs the runner's {method} design record, got design={kind!r}")
-    params = X.drop(columns=[c for c in _BOOKKEEPING if c in X.columns])
-    pvalues = None
-    if method == "spearman":
-        out, pvalues = _spearman(params, yv)
-    else:
-        out = _salib(method, params, yv, design, design_point)
-    order = np.argsort(-out["index"].fillna(-np.inf).to_numpy(), kind="stable")
-    out = out.iloc[order].rename_axis("parameter")
-    out.attrs["method"] = method
-    out.attrs["measures"] = _MEASURES[method]
-    if pvalues is not None:
-        out.attrs["pvalues"] = pvalues
-    return out
+    return yv, method, design_point
