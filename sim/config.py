@@ -1,6 +1,10 @@
 """Configuration schema: one dataclass per config group, registered with Hydra's ConfigStore.
 
-Defaults live here and nowhere else. YAML files under ``configs/`` only select data (the theatre),
+This module holds the core processes' parameters, the whole :class:`Config` and its validation; the
+theatre data schema is in :mod:`sim.theatre_schema` and the experiment's settings (scenario, mc,
+executor, questions, analysis, calibrated) in :mod:`sim.settings_schema`, every class re-exported here.
+
+Defaults live in these schemas and nowhere else. YAML files under ``configs/`` only select data (the theatre),
 switch mechanisms on or off (scenarios) and override values. Each numeric field may carry bounds in
 its metadata; :func:`validate` walks the composed config and turns the first violation into a
 :class:`ConfigError` whose message is one line naming the key and what is allowed.
@@ -17,6 +21,7 @@ from typing import Any
 from omegaconf import MISSING
 
 from sim.errors import ConfigError
+from sim.inputs import read_entries  # re-exported: the analysis commands' entry lists
 from sim.schema import (  # noqa: F401  (re-exported: the bounds are part of the schema)
     BIAS_MAX,
     DAYS_MAX,
@@ -31,6 +36,29 @@ from sim.schema import (  # noqa: F401  (re-exported: the bounds are part of the
     positive,
     prob,
     weight,
+)
+from sim.settings_schema import (  # noqa: F401  (re-exported: the settings groups are part of the schema)
+    RUN_TIMEOUT_MAX,
+    AnalysisConfig,
+    CalibratedConfig,
+    CalibratedParameterConfig,
+    ExecutorConfig,
+    MCConfig,
+    QuestionConfig,
+    ScenarioConfig,
+)
+from sim.theatre_schema import (  # noqa: F401  (re-exported: the theatre data schema)
+    AirAssetConfig,
+    AirDefenceConfig,
+    BBoxConfig,
+    FactionConfig,
+    OilDataConfig,
+    OilSystemConfig,
+    PatronConfig,
+    PlaceConfig,
+    RoadConfig,
+    TheatreConfig,
+    UnitConfig,
 )
 
 __all__ = [
@@ -48,178 +76,6 @@ __all__ = [
     "register_configs",
     "validate",
 ]
-
-
-def read_entries(
-    path: Any, key: str, error: type[Exception] = ConfigError, *, non_empty: bool = True
-) -> list[Any]:
-    """The list under ``key`` of a YAML input file (resolutions, observations, claims), safely loaded.
-
-    The file is parsed by :func:`sim.inputs.load_yaml`: a key given twice in a mapping is refused
-    (``yaml.safe_load`` keeps the last value), and so are aliases expanding it beyond bounds.
-
-    Raises:
-        error: one line naming the file: missing, not valid YAML, a key twice, or without the list.
-    """
-    from sim.inputs import load_yaml
-
-    doc = load_yaml(path, error)
-    entries = doc.get(key) if isinstance(doc, dict) else None
-    if not isinstance(entries, list) or (non_empty and not entries):
-        raise error(f"{path}: needs a {'non-empty ' if non_empty else ''}list '{key}'")
-    return entries
-
-
-#: Longest per-run time limit, in seconds (about 11.6 days): beyond it the clocks' arithmetic overflows.
-RUN_TIMEOUT_MAX = 1_000_000.0
-
-
-# --- theatre (data; no defaults for the data itself) ---------------------------------------------
-
-
-@dataclass
-class BBoxConfig:
-    """Geographic bounding box every place must fall inside."""
-
-    lat_min: float = MISSING
-    lat_max: float = MISSING
-    lon_min: float = MISSING
-    lon_max: float = MISSING
-
-
-@dataclass
-class PlaceConfig:
-    """A place on the map: city, air base, oil field or terminal."""
-
-    name: str = MISSING
-    lat: float = MISSING
-    lon: float = MISSING
-    kind: str = MISSING
-    control: str = MISSING
-    population: int | None = None
-    source: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class RoadConfig:
-    """A road link between two places, with its (estimated) length in km."""
-
-    a: str = MISSING
-    b: str = MISSING
-    km: float = MISSING
-    link: str = ""
-    source: str = MISSING
-
-
-@dataclass
-class FactionConfig:
-    """A side of the conflict: its supply bases, offensive axes and priorities."""
-
-    name: str = MISSING
-    supply_bases: list[str] = MISSING
-    axes: dict[str, list[str]] = field(default_factory=dict)
-    defend_priority: list[str] = field(default_factory=list)
-    initial_morale: float = MISSING
-    initial_cohesion: float = MISSING
-    source: str = MISSING
-    label: str = ""  # a short label for tables and figures (default: the faction's id)
-    colour: str = ""  # its colour on maps and figures, e.g. "#0072B2" (default: the palette, in order)
-
-
-@dataclass
-class AirAssetConfig:
-    """A patron's air asset: drones or jets flying from a base."""
-
-    kind: str = MISSING
-    count: int = MISSING
-    base: str = MISSING
-    sortie_rate: float = MISSING
-    range_km: float = MISSING
-    replacement_per_week: float = 0.0
-
-
-@dataclass
-class AirDefenceConfig:
-    """An air-defence site protecting places within its radius."""
-
-    place: str = MISSING
-    radius_km: float = MISSING
-    strength: float = MISSING
-
-
-@dataclass
-class PatronConfig:
-    """A foreign backer of one faction."""
-
-    name: str = MISSING
-    client: str = MISSING
-    assets: list[AirAssetConfig] = field(default_factory=list)
-    air_defence: list[AirDefenceConfig] = field(default_factory=list)
-    reinforcements_per_day: float = 0.0
-    reinforce_unit: str | None = None
-    # Air assets committed only if the patron intervenes (e.g. Egypt crossing its red line).
-    standby_assets: list[AirAssetConfig] = field(default_factory=list)
-    source: str = MISSING
-
-
-@dataclass
-class UnitConfig:
-    """A military unit at day 0."""
-
-    name: str = MISSING
-    faction: str = MISSING
-    role: str = MISSING
-    axis: str | None = None
-    strength: int = MISSING
-    quality: float = 1.0
-    place: str = MISSING
-    toward: str | None = None
-    km: float = 0.0
-    standby: str | None = None  # patron whose intervention deploys this unit (absent until then)
-    morale: float | None = None  # initial morale if not the faction's (e.g. a fresh foreign force)
-    source: str = MISSING
-
-
-@dataclass
-class OilSystemConfig:
-    """An oil field/terminal chain: stopped while a place it requires is blockaded or fought over."""
-
-    requires: list[str] = MISSING
-    capacity_bpd: float = MISSING
-    initial_bpd: float = 0.0
-    source: str = MISSING
-
-
-@dataclass
-class OilDataConfig:
-    """Oil systems of the theatre."""
-
-    background_bpd: float = 0.0
-    background_source: str = ""
-    reference_bpd: float = 0.0  # normal output; the shortfall against it is hardship
-    reference_source: str = ""
-    blockading_faction: str | None = None
-    systems: dict[str, OilSystemConfig] = field(default_factory=dict)
-
-
-@dataclass
-class TheatreConfig:
-    """Schema of a theatre data file (``configs/theatre/*.yaml``)."""
-
-    name: str = MISSING
-    start_date: str = MISSING
-    source: str = ""
-    bbox: BBoxConfig = field(default_factory=BBoxConfig)
-    coastal_road: list[str] = MISSING
-    front_origin: str = MISSING
-    front_faction: str = MISSING
-    watch_places: list[str] = field(default_factory=list)
-    places: dict[str, PlaceConfig] = MISSING
-    roads: list[RoadConfig] = MISSING
-    factions: dict[str, FactionConfig] = MISSING
-    patrons: dict[str, PatronConfig] = field(default_factory=dict)
-    units: dict[str, UnitConfig] = MISSING
-    oil: OilDataConfig = field(default_factory=OilDataConfig)
 
 
 # --- mechanisms (behavioural parameters, with their defaults and sources) ------------------------
@@ -360,108 +216,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# --- scenario, Monte Carlo, questions -------------------------------------------------------------
-
-
-@dataclass
-class ScenarioConfig:
-    """Name and description of the scenario (set by ``configs/scenario/*.yaml``)."""
-
-    name: str = "baseline"
-    description: str = ""
-
-
-@dataclass
-class MCConfig:
-    """Monte Carlo settings: how many runs, which design, which seed."""
-
-    # Design points (monte_carlo, lhs), base samples N (sobol: N x (d + 2) points) or trajectories
-    # (morris: N x (d + 1) points) over the uncertain parameters; without any, simply the runs.
-    runs: int = num(500, 1, MAX_RUNS)
-    replications: int = num(1, 1, 10_000)  # seeds per design point
-    design: str = choice("monte_carlo", ("monte_carlo", "lhs", "sobol", "morris"))
-    seed: int = num(20200607, 0, 2**63 - 1)
-    progress: bool = True  # a progress bar when stderr is a terminal
-    resume: bool = True  # rerunning into a folder that holds part of this experiment runs only the rest
-
-
-@dataclass
-class ExecutorConfig:
-    """Where runs are computed (``configs/executor/``): results are the same on every executor."""
-
-    kind: str = choice("processes", ("serial", "processes", "dask"))
-    # 0 = all usable cores; local workers (processes, local Dask cluster) are capped at the usable cores and
-    # the number of chunks, with a line on stderr when a request is capped
-    workers: int = num(0, 0, 1024)
-    address: str | None = None  # dask: scheduler address, e.g. tcp://10.0.0.5:8786; none = LocalCluster
-    chunk: int = num(0, 0, MAX_RUNS)  # runs per task sent to a worker; 0 = automatic
-    max_tasks_per_child: int = num(200, 1, 1_000_000)  # processes: recycle a worker after this many chunks
-    # A run's time limit in seconds (0 = none); a run over it is recorded as failed (RunTimeout) and the
-    # experiment goes on. 900 s is ~1,000x a 365-day run of the heaviest scenario here (< 1 s), so only a
-    # run that hangs meets it. The model checks it before each day; serial and processes also stop a run
-    # stuck inside a day after the limit plus 10 % (at least 1 s). Not in the experiment's fingerprint.
-    run_timeout_s: float = num(900.0, 0.0, RUN_TIMEOUT_MAX)
-
-
-@dataclass
-class QuestionConfig:
-    """A forecast question over the per-run outcomes.
-
-    ``op`` is one of ``le``/``lt``/``ge``/``gt`` (compare ``outcome`` with ``value``; a NaN outcome, an
-    event that never happened, counts as no), ``happened`` (the ``*_day`` outcome is not NaN, and at most
-    ``by_day`` if given: the question's horizon, else the experiment's), ``true`` (a boolean outcome) or
-    ``quantiles`` (a numeric question: the outcome's distribution over the runs where it is defined).
-    """
-
-    text: str = MISSING
-    outcome: str = MISSING
-    op: str = choice("happened", ("le", "lt", "ge", "gt", "happened", "true", "quantiles"))
-    value: float | None = None
-    by_day: int | None = None  # op happened: the event by this day (<= horizon_days); none = the horizon
-    unit: str = ""  # op quantiles: the outcome's unit, for tables and figures
-    # Mechanisms (keys of ``mechanisms``) of which at least one must be on for the question to be
-    # answerable; otherwise the summary says "not modelled" instead of a probability of 0.
-    requires: list[str] = field(default_factory=list)
-
-
-@dataclass
-class AnalysisConfig:
-    """How summaries and reports are computed from the results (``python -m sim.report`` reads it too)."""
-
-    confidence: float = num(0.9, 0.5, 0.999)  # level of every interval
-    interval: str = choice("wilson", ("wilson", "jeffreys"))  # interval for probabilities (scipy)
-    # The question (id in ``questions``, an event) or outcome column that sensitivity analysis and
-    # scenario discovery (PRIM) explain from the uncertain parameters.
-    target: str = ""  # set by the theatre file; "" = no explanation of any question
-    report: bool = True  # write report.md and figures/ at the end of every experiment
-
-
-@dataclass
-class CalibratedParameterConfig:
-    """One parameter of a calibrated posterior: its config key, its prior and its posterior draws."""
-
-    key: str = MISSING
-    prior: dict[str, Any] = field(default_factory=dict)  # the prior's distribution spec (a record)
-    values: list[Any] = MISSING  # draw i of every parameter belongs to the same accepted run
-
-
-@dataclass
-class CalibratedConfig:
-    """A joint posterior written by ``python -m sim.calibrate`` (``configs/calibrated/<name>.yaml``).
-
-    Selected with ``+calibrated=<name>``: each run draws one accepted run's parameter values (all its
-    parameters together, so their correlations are kept), replacing the priors of the same keys in
-    ``uncertain``.
-    """
-
-    name: str = ""
-    method: str = ""
-    created: str = ""
-    prior_experiment: str = ""  # results folder the prior runs came from
-    accepted: int = 0
-    prior_runs: int = 0
-    observations: list[dict[str, Any]] = field(default_factory=list)  # what was matched (a record)
-    parameters: list[CalibratedParameterConfig] = field(default_factory=list)
+# --- the whole configuration ----------------------------------------------------------------------
 
 
 @dataclass

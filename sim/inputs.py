@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from sim.errors import Stopped, UserError
+from sim.errors import ConfigError, Stopped, UserError
 
 __all__ = [
     "InputError",
@@ -35,6 +35,7 @@ __all__ = [
     "output_file",
     "output_folder",
     "parse_yaml",
+    "read_entries",
     "show",
     "writing",
 ]
@@ -201,6 +202,24 @@ def load_yaml(path: str | Path, error: type[Exception] = InputError) -> Any:
     except OSError as exc:
         _fail(error, f"{p}: cannot read ({exc.strerror or type(exc).__name__})")
     return parse_yaml(text, p, error)
+
+
+def read_entries(
+    path: Any, key: str, error: type[Exception] = ConfigError, *, non_empty: bool = True
+) -> list[Any]:
+    """The list under ``key`` of a YAML input file (resolutions, observations, claims), safely loaded.
+
+    The file is parsed by :func:`load_yaml`: a key given twice in a mapping is refused
+    (``yaml.safe_load`` keeps the last value), and so are aliases expanding it beyond bounds.
+
+    Raises:
+        error: one line naming the file: missing, not valid YAML, a key twice, or without the list.
+    """
+    doc = load_yaml(path, error)
+    entries = doc.get(key) if isinstance(doc, dict) else None
+    if not isinstance(entries, list) or (non_empty and not entries):
+        raise error(f"{path}: needs a {'non-empty ' if non_empty else ''}list '{key}'")
+    return entries
 
 
 def finite_number(

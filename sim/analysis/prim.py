@@ -117,6 +117,16 @@ def prim(
         ValueError: one line naming the bad argument or column.
     """
     x, yv = _check(X, y, alpha, min_mass)
+    n_events = int(yv.sum())
+    params = [str(c) for c in X.columns]
+    columns = ["coverage", "density", "mass", "n"] + [f"{p}_{s}" for p in params for s in ("low", "high")]
+    trajectory = pd.DataFrame(_peel(x, yv, alpha, min_mass), columns=columns).astype({"n": int})
+    cov, dens = trajectory.coverage.to_numpy(), trajectory.density.to_numpy()
+    return PrimResult(trajectory, params, _choose(cov, dens, threshold), float(dens[0]), n_events)
+
+
+def _peel(x: np.ndarray, yv: np.ndarray, alpha: float, min_mass: float) -> list[list[float]]:
+    """The peeling trajectory: per box, coverage, density, mass, n and each parameter's low and high."""
     n, d = x.shape
     n_events = int(yv.sum())
     low, high = x.min(axis=0), x.max(axis=0)
@@ -144,15 +154,13 @@ def prim(
         else:
             high[j] = xb[kept, j].max()
         inside[np.flatnonzero(inside)[~kept]] = False
+    return rows
 
-    params = [str(c) for c in X.columns]
-    columns = ["coverage", "density", "mass", "n"] + [f"{p}_{s}" for p in params for s in ("low", "high")]
-    trajectory = pd.DataFrame(rows, columns=columns).astype({"n": int})
-    cov, dens = trajectory.coverage.to_numpy(), trajectory.density.to_numpy()
+
+def _choose(cov: np.ndarray, dens: np.ndarray, threshold: float | None) -> int:
+    """Row of the trajectory chosen from its coverage and density (see :func:`prim`)."""
     target = dens[0] + 0.8 * (dens.max() - dens[0]) if threshold is None else threshold
     ok = dens >= target
     if ok.any():
-        chosen = int(np.lexsort((-dens, -np.where(ok, cov, -1.0)))[0])
-    else:
-        chosen = int(np.lexsort((-cov, -dens))[0])
-    return PrimResult(trajectory, params, chosen, float(dens[0]), n_events)
+        return int(np.lexsort((-dens, -np.where(ok, cov, -1.0)))[0])
+    return int(np.lexsort((-cov, -dens))[0])

@@ -1,7 +1,7 @@
 """Which uncertain parameters move an outcome: Sobol, Morris or Spearman rank correlation.
 
-Sobol and Morris analyses run through SALib on the unit cube, as :mod:`sim.design` documents: the unit
-sample is regenerated from the runner's design record (:func:`sim.design.salib_inputs`) and the outcome
+Sobol and Morris analyses run through SALib on the unit cube, as :mod:`sim.sampling` documents: the unit
+sample is regenerated from the runner's design record (:func:`sim.sampling.salib_inputs`) and the outcome
 is averaged over replications by design point. Other designs (Monte Carlo, Latin hypercube) get the
 absolute Spearman rank correlation of each parameter with the outcome.
 """
@@ -122,7 +122,7 @@ def sensitivity(
             not treated as a parameter).
         y: the outcome per run, boolean (an event; missing values count as False) or numeric.
         method: one of :data:`METHODS`.
-        design: the runner's design record (``attrs["design"]`` of :func:`sim.design.design_table`):
+        design: the runner's design record (``attrs["design"]`` of :func:`sim.runner.design.design_table`):
             design, n, seed, replications, morris_levels, names. Needed for ``sobol`` and ``morris``.
         design_point: design point id per run; y is averaged over the runs of each design point before a
             Sobol or Morris analysis. Default: X's ``design_point`` column if any, else one run per point.
@@ -131,6 +131,30 @@ def sensitivity(
         Index ``parameter`` (the design's names for sobol and morris), columns ``index``, ``conf``,
         ``second``, sorted by ``index`` descending; ``attrs["method"]`` and ``attrs["measures"]`` (names
         of ``index`` and ``second``).
+
+    Raises:
+        ValueError: one line naming the bad argument.
+    """
+    yv, method, design_point = _arguments(X, y, method, design, design_point)
+    params = X.drop(columns=[c for c in _BOOKKEEPING if c in X.columns])
+    pvalues = None
+    if method == "spearman":
+        out, pvalues = _spearman(params, yv)
+    else:
+        out = _salib(method, params, yv, design, design_point)
+    order = np.argsort(-out["index"].fillna(-np.inf).to_numpy(), kind="stable")
+    out = out.iloc[order].rename_axis("parameter")
+    out.attrs["method"] = method
+    out.attrs["measures"] = _MEASURES[method]
+    if pvalues is not None:
+        out.attrs["pvalues"] = pvalues
+    return out
+
+
+def _arguments(
+    X: pd.DataFrame, y, method: str, design: dict | None, design_point
+) -> tuple[np.ndarray, str, Any]:
+    """The checked arguments of :func:`sensitivity`: the outcome as floats, the method, the design points.
 
     Raises:
         ValueError: one line naming the bad argument.
@@ -151,16 +175,4 @@ def sensitivity(
         method = kind if kind in ("sobol", "morris") else "spearman"
     elif method in ("sobol", "morris") and kind != method:
         raise ValueError(f"method: {method!r} needs the runner's {method} design record, got design={kind!r}")
-    params = X.drop(columns=[c for c in _BOOKKEEPING if c in X.columns])
-    pvalues = None
-    if method == "spearman":
-        out, pvalues = _spearman(params, yv)
-    else:
-        out = _salib(method, params, yv, design, design_point)
-    order = np.argsort(-out["index"].fillna(-np.inf).to_numpy(), kind="stable")
-    out = out.iloc[order].rename_axis("parameter")
-    out.attrs["method"] = method
-    out.attrs["measures"] = _MEASURES[method]
-    if pvalues is not None:
-        out.attrs["pvalues"] = pvalues
-    return out
+    return yv, method, design_point
