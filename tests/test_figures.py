@@ -540,3 +540,11 @@ def test_map_of_300_places_labels_at_most_40(tmp_path):
     bounded(fig, tmp_path, "map300")
     labels = [t for t in ax.texts if t.get_text().startswith("Place ")]
     assert 0 < len(labels) <= 40
+
+
+def test_map_ticks_name_the_hemisphere():
+    """A theatre south of the equator or west of Greenwich reads 29°S, 20°W (not -29°N, -20°E)."""
+    from sim.plots.map import _degrees
+
+    assert [_degrees(v, "N", "S") for v in (32.5, 0.0, -29.0)] == ["32.5°N", "0°", "29°S"]
+    assert [_degrees(v, "E", "W") for v in (13.0, -20.5)] == ["13°E", "20.5°W"]

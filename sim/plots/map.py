@@ -208,10 +208,10 @@ def _map_axes(ax, extent, aspect: float) -> None:
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect(aspect)
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}°E"))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}°N"))
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _degrees(v, "E", "W")))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: _degrees(v, "N", "S")))
     ax.tick_params(labelsize=8)
 
 
@@ -329,3 +329,10 @@ def _place_label(ax, renderer, axbox, taken: list, at: tuple[float, float], name
             t.set_in_layout(False)
             return
         t.remove()
+
+
+def _degrees(value: float, positive: str, negative: str) -> str:
+    """An axis tick in degrees with its hemisphere: ``20°E``, ``29.5°S``, ``0°``."""
+    if value == 0:
+        return "0°"
+    return f"{abs(value):g}°{positive if value > 0 else negative}"
