@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import math
 import pkgutil
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from sim.model.model import ConflictModel
     from sim.theatre import Theatre
 
-__all__ = ["KINDS", "Mechanism", "Outcome", "Series", "logistic", "registry"]
+__all__ = ["KINDS", "Mechanism", "Outcome", "Series", "logistic", "name_part", "registry"]
 
 #: Kinds of outcome: ``day`` (a day number, NaN if the event never happened), ``number``, ``flag``
 #: (true/false) and ``label`` (a string, e.g. a faction id).
@@ -45,6 +46,11 @@ def logistic(x: float) -> float:
     if x < -700:
         return 0.0
     return 1.0 / (1.0 + math.exp(-x))
+
+
+def name_part(text: str, default: str) -> str:
+    """Theatre text (a prefix, a region's name) as a safe part of a column name: letters, digits, ``_``."""
+    return re.sub(r"\W+", "_", text).strip("_") or default
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,10 @@ otherwise. Its air sorties and reinforcements are scaled by (0.5 + e). Daily, in
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 from sim.errors import ConfigError
-from sim.model.mechanisms import Mechanism, Outcome, Series, logistic
+from sim.model.mechanisms import Mechanism, Outcome, Series, logistic, name_part
 from sim.schema import KM_MAX, bias, num, prob, weight
 
 __all__ = ["MECHANISM", "PatronBargaining"]
@@ -97,7 +96,7 @@ class PatronBargaining(Mechanism):
     @classmethod
     def declare_outcomes(cls, params, theatre) -> tuple[Outcome, ...]:
         """First deal and first clash (contract), first breakdown of a deal."""
-        x = _prefix(params.prefix)
+        x = name_part(params.prefix, "patrons")
         return (
             Outcome(f"{x}_deal_day", "day", unit="day", label="Patrons' deal struck"),
             Outcome(f"{x}_clash_day", "day", unit="day", label="Patrons' forces clashed"),
@@ -107,7 +106,7 @@ class PatronBargaining(Mechanism):
     @classmethod
     def declare_series(cls, params, theatre) -> tuple[Series, ...]:
         """Whether a deal is in force, and each patron's escalation."""
-        x = _prefix(params.prefix)
+        x = name_part(params.prefix, "patrons")
         return (
             Series(f"{x}_deal_in_force", "0/1", "Patrons' deal in force"),
             *(Series(f"{k}_escalation", "0-1", f"{k} escalation") for k in params.patrons),
@@ -118,7 +117,7 @@ class PatronBargaining(Mechanism):
         super().__init__(model)
         p = self.params
         self.patrons = [model.patrons[k] for k in p.patrons]
-        self.deal_series = f"{_prefix(p.prefix)}_deal_in_force"
+        self.deal_series = f"{name_part(p.prefix, 'patrons')}_deal_in_force"
         initial = p.initial_escalation or [0.5] * len(self.patrons)
         self.escalation = {pa.key: float(e) for pa, e in zip(self.patrons, initial, strict=True)}
         self.in_force = False
@@ -194,17 +193,12 @@ class PatronBargaining(Mechanism):
 
     def outcomes(self) -> dict:
         """Contract outcomes of the bargaining."""
-        x = _prefix(self.params.prefix)
+        x = name_part(self.params.prefix, "patrons")
         return {
             f"{x}_deal_day": self.deal_day,
             f"{x}_clash_day": self.clash_day,
             f"{x}_deal_broken_day": self.deal_broken_day,
         }
-
-
-def _prefix(prefix: str) -> str:
-    """The outcome-name prefix as a safe column-name part (letters, digits, underscores)."""
-    return re.sub(r"\W+", "_", prefix).strip("_") or "patrons"
 
 
 MECHANISM = PatronBargaining

@@ -29,14 +29,13 @@ cohesion loss).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.errors import ConfigError
 from sim.model.epstein_params import EPSTEIN, EpsteinParams
-from sim.model.mechanisms import Mechanism, Outcome, Series
+from sim.model.mechanisms import Mechanism, Outcome, Series, name_part
 from sim.schema import days, num, prob
 
 __all__ = ["MECHANISM", "Unrest"]
@@ -114,7 +113,7 @@ class Unrest(Mechanism):
     @classmethod
     def declare_outcomes(cls, params, theatre) -> tuple[Outcome, ...]:
         """Peak unrest and the government's fall (contract), the detachments sent home."""
-        r = _region(params.region)
+        r = name_part(params.region, "region")
         return (
             Outcome(
                 "unrest_peak_active_share", "number", unit="share", label="Peak share of citizens rioting"
@@ -132,7 +131,7 @@ class Unrest(Mechanism):
     @classmethod
     def declare_series(cls, params, theatre) -> tuple[Series, ...]:
         """The population-weighted active share (a contract variable), legitimacy and the cops left."""
-        r = _region(params.region)
+        r = name_part(params.region, "region")
         return (
             Series("unrest_active_share", "share", "Share of citizens rioting", contract=True),
             Series(f"{r}_legitimacy", "0-1", "Legitimacy"),
@@ -147,7 +146,7 @@ class Unrest(Mechanism):
         super().__init__(model)
         p = self.params
         th = model.theatre
-        r = _region(p.region)
+        r = name_part(p.region, "region")
         self.names = (f"{r}_legitimacy", f"{r}_cops_share", f"{r}_govt_fell_day")
         self.places = [th.index(c) for c in p.cities]
         self.faction = model.control[self.places[0]]
@@ -295,11 +294,6 @@ class Unrest(Mechanism):
             self.names[2]: self.fell_day,
             "unrest_diversions": self.diversions,
         }
-
-
-def _region(region: str) -> str:
-    """The region's name as a safe column-name part (letters, digits, underscores)."""
-    return re.sub(r"\W+", "_", region).strip("_") or "region"
 
 
 MECHANISM = Unrest
