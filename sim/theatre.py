@@ -76,7 +76,7 @@ class Road:
 
 @dataclass(frozen=True)
 class Faction:
-    """A Libyan side."""
+    """A side in the conflict."""
 
     id: str
     name: str
@@ -85,6 +85,7 @@ class Faction:
     defend_priority: tuple[str, ...]
     initial_morale: float
     initial_cohesion: float
+    label: str = ""  # short label for tables and figures (the id when the theatre gives none)
 
 
 @dataclass(frozen=True)

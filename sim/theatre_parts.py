@@ -122,6 +122,7 @@ def build_factions(cfg: Any, places: Mapping[str, Place]) -> dict[str, Faction]:
             tuple(f.defend_priority),
             f.initial_morale,
             f.initial_cohesion,
+            str(f.label or fid),
         )
     return factions
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 from analysis_inputs import command, small_experiment, snapshot
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from sim import calibrate, check_claims, report, score
@@ -327,6 +327,7 @@ def apply(folder: Path, name: str, how: str, arg) -> None:
 @pytest.mark.fuzz
 @FUZZ
 @given(harm=damage(), cmd=st.sampled_from(["score", "report", "calibrate"]))
+@example(harm=("series.parquet", "flip", [(0.03, 193)]), cmd="report")  # readable, but day -1056964592
 def test_a_damaged_results_folder_is_one_line_naming_the_file(experiment, scratch, capsys, harm, cmd):
     work = Path(tempfile.mkdtemp(dir=scratch))
     folder = Path(shutil.copytree(experiment, work / "exp"))

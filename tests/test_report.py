@@ -6,6 +6,7 @@ import pytest
 from analysis_inputs import command
 
 from sim.report import Report, build_report, explain, find_experiments, load_experiments, main
+from sim.results import load
 from sim.runner.compose import compose
 from sim.runner.experiment import prepare
 from sim.runner.pipeline import execute
@@ -111,8 +112,8 @@ def test_factions_labels_colours_and_units_come_from_the_results(multirun, tmp_p
     calls = drawn_with(monkeypatch)
     for f in r.config["theatre"]["factions"].values():  # as written before theatres gave labels and colours
         f.pop("label", None), f.pop("colour", None)
-    r.summary.pop("columns", None)
-    build_report({"east": r}, tmp_path / "plain")  # no labels, colours nor outcome metadata
+    r.summary.pop("columns", None), r.summary.pop("series", None)
+    build_report({"east": r}, tmp_path / "plain")  # no labels, colours nor outcome or series metadata
     fans = {c[0][1]: c[1] for c in calls["plot_fans"]}
     assert list(fans) == ["front_km", "oil_output_bpd", "unrest_active_share", "lna_cohesion"]
     assert fans["front_km"]["unit"] == "km from Tripoli" and fans["lna_cohesion"]["unit"] == "cohesion (0-1)"
@@ -127,6 +128,34 @@ def test_factions_labels_colours_and_units_come_from_the_results(multirun, tmp_p
     assert fans["front_km"]["unit"] == "km along the coast" and fans["front_km"]["label"] == "Front"
     assert fans["lna_cohesion"]["words"] == {"gna": "GNA", "lna": "Eastern army"}
     assert calls["plot_map"][0][1]["factions"] == {"GNA": None, "LNA": "#123456"}
+
+
+def test_the_fan_charts_are_the_series_the_experiment_declares(multirun, tmp_path, monkeypatch):
+    (r,) = load_experiments([multirun / "1_eastern_unrest"]).values()
+    declared = r.summary["series"]
+    assert [v for v, info in declared.items() if info["fan"]] == [
+        "front_km",
+        "lna_cohesion",
+        "oil_output_bpd",
+        "unrest_active_share",
+    ]
+    calls = drawn_with(monkeypatch)
+    build_report({"east": r}, tmp_path / "declared")
+    fans = {c[0][1]: c[1] for c in calls["plot_fans"]}
+    assert list(fans) == [v for v, info in declared.items() if info["fan"]]
+    assert fans["front_km"]["unit"] == "km from Tripoli" and fans["lna_cohesion"]["label"] == "LNA cohesion"
+    assert fans["unrest_active_share"]["label"] == "Share of citizens rioting"
+    declared["oil_output_bpd"]["fan"] = False  # a series no longer marked is not drawn
+    declared["gna_strength"]["fan"] = True  # one newly marked is drawn, if it was loaded
+    r.series = load(r.path).series
+    calls.clear()
+    build_report({"east": r}, tmp_path / "changed")
+    assert [c[0][1] for c in calls["plot_fans"]] == [
+        "front_km",
+        "gna_strength",
+        "lna_cohesion",
+        "unrest_active_share",
+    ]
 
 
 def test_no_target_in_the_config_means_no_explanation(multirun, tmp_path, monkeypatch):

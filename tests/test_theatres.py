@@ -114,5 +114,10 @@ def test_the_whole_pipeline_runs_on_the_toy_theatre(tmp_path):
     assert 0 <= q["west_takes_ridge"]["probability"] <= 1
     assert q["fatalities"]["quantiles"] is not None
     assert res.summary["columns"]["ridge_captured_day"]["label"] == "Ridge Pass captured"
+    fans = [v for v, info in res.summary["series"].items() if info["fan"]]
+    assert fans == ["front_km", "east_cohesion", "oil_output_bpd", "unrest_active_share"]
+    assert res.summary["series"]["east_cohesion"]["label"] == "East cohesion"  # the faction's label
+    figures = {p.name for p in (tmp_path / "toy" / "figures").glob("fan_*.png")}
+    assert figures == {f"fan_{v}.png" for v in fans}
     assert (tmp_path / "toy" / "report.md").exists()
     assert not math.isnan(res.runs["front_km_final"].iloc[0])

@@ -42,8 +42,9 @@ __all__ = [
 
 REPORT_FILE = "report.md"
 FIGURES = "figures"
-#: Daily series drawn as fan charts, with their units when the results give none (besides these, the
-#: cohesion of each faction but the front faction: see :func:`report_series`).
+#: Daily series drawn as fan charts in results written before ``summary.json`` described its series (the
+#: mechanisms now mark theirs with ``fan``), with their units; besides these, the cohesion of each faction
+#: but the front faction (:func:`report_series`).
 FAN_VARIABLES = {
     "front_km": "km",
     "oil_output_bpd": "b/d",
@@ -130,15 +131,21 @@ def _factions(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(k): (v if isinstance(v, dict) else {}) for k, v in factions.items()}
 
 
-def report_series(config: Mapping[str, Any]) -> list[str]:
-    """The daily series the report draws: :data:`FAN_VARIABLES`, then factions' cohesion.
+def report_series(config: Mapping[str, Any], summary: Mapping[str, Any] | None = None) -> list[str]:
+    """The daily series the report draws as fan charts, in the order the experiment declared them.
 
-    The cohesion (``<faction id, lower case>_cohesion``) is drawn of each faction but the front faction
-    (``theatre.front_faction``, whose advance ``front_km`` measures), of every faction when none is named.
+    Those ``summary.json`` marks with ``fan`` (the mechanisms' and the core model's declarations,
+    :func:`sim.model.contract.describe_series`). Results written before the summary described its series:
+    :data:`FAN_VARIABLES`, then the cohesion (``<faction id, lower case>_cohesion``) of each faction but the
+    front faction (``theatre.front_faction``, whose advance ``front_km`` measures).
 
     Args:
         config: an experiment's composed config (``Results.config``).
+        summary: its ``summary.json`` (``Results.summary``); None reads as an older summary.
     """
+    described = (summary or {}).get("series")
+    if isinstance(described, dict) and described:
+        return [name for name, info in described.items() if isinstance(info, dict) and info.get("fan")]
     front = (config.get("theatre") or {}).get("front_faction")
     cohesion = [f"{fid.lower()}{COHESION}" for fid in _factions(config) if fid != front]
     return list(dict.fromkeys([*FAN_VARIABLES, *cohesion]))
@@ -146,16 +153,16 @@ def report_series(config: Mapping[str, Any]) -> list[str]:
 
 def fan_variables(results: Mapping[str, Results]) -> list[str]:
     """The series drawn as fan charts for these experiments: those of :func:`report_series`, in order."""
-    return list(dict.fromkeys(v for r in results.values() for v in report_series(r.config)))
+    return list(dict.fromkeys(v for r in results.values() for v in report_series(r.config, r.summary)))
 
 
 def outcome_info(r: Results, name: str) -> dict[str, Any]:
-    """What the summary says about an outcome (``summary.columns.<name>``, else ``summary.outcomes.<name>``).
+    """What the summary says about an outcome or series (``columns``, ``outcomes`` or ``series.<name>``).
 
     Returns:
         That entry (``unit``, ``label``, ...), or an empty dict when the summary has none (older results).
     """
-    for part in ("columns", "outcomes"):
+    for part in ("columns", "outcomes", "series"):
         info = (r.summary.get(part) or {}).get(name)
         if isinstance(info, dict):
             return info
@@ -165,9 +172,9 @@ def outcome_info(r: Results, name: str) -> dict[str, Any]:
 def series_unit(r: Results, variable: str) -> str:
     """A daily series' unit, for its figure's axis.
 
-    The summary's (:func:`outcome_info`) when it gives one, else ``km from <front_origin's name>`` for the
-    front line, else :data:`FAN_VARIABLES`'s, else ``cohesion (0-1)`` for any ``*_cohesion`` series, else
-    none.
+    The summary's (:func:`outcome_info`: the series' declaration) when it gives one; for results written
+    before the summary described its series, ``km from <front_origin's name>`` for the front line, else
+    :data:`FAN_VARIABLES`'s, else ``cohesion (0-1)`` for any ``*_cohesion`` series, else none.
     """
     unit = outcome_info(r, variable).get("unit")
     if unit:

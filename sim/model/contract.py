@@ -19,6 +19,7 @@ __all__ = [
     "check_mechanisms",
     "core_outcomes",
     "describe_outcomes",
+    "describe_series",
     "empty_outcomes",
     "outcomes_of",
     "series_of",
@@ -45,8 +46,6 @@ def interveners(theatre: Theatre) -> list[str]:
 
 def core_outcomes(theatre: Theatre) -> tuple[Outcome, ...]:
     """Outcomes of the core model (movement, combat, patrons), whatever mechanisms are on."""
-    at_zero = [p for p, km in theatre.coastal_km.items() if km == 0]
-    origin = theatre.places[at_zero[0]].name if at_zero else ""
     out = [
         Outcome(
             f"{p}_captured_day", "day", unit="day", label=f"{theatre.places[p].name} captured", headline=True
@@ -57,7 +56,7 @@ def core_outcomes(theatre: Theatre) -> tuple[Outcome, ...]:
         Outcome(
             "front_km_final",
             "number",
-            unit=f"km from {origin}".strip(),
+            unit=_front_unit(theatre),
             label="Front line at the horizon",
             headline=True,
         )
@@ -108,14 +107,32 @@ def empty_outcomes(mechanisms: Any, theatre: Theatre) -> dict[str, Any]:
 
 
 def core_series(theatre: Theatre) -> tuple[Series, ...]:
-    """Series of the core model: the front line, each faction's strength and cohesion, fatalities."""
-    out = [Series("front_km", "km", "Front line", contract=True)]
-    out += [Series(f"{f.lower()}_strength", "personnel", f"{f} strength", True) for f in theatre.factions]
+    """Series of the core model: the front line, each faction's strength and cohesion, fatalities.
+
+    The report draws the front line and the cohesion of each faction but the front faction (whose
+    advance the front line measures) as fan charts.
+    """
+    factions = theatre.factions.values()
+    out = [Series("front_km", _front_unit(theatre), "Front line", contract=True, fan=True)]
+    out += [Series(f"{f.id.lower()}_strength", "personnel", f"{f.label} strength", True) for f in factions]
     out += [
-        Series(f"{f.lower()}_cohesion", "cohesion (0-1)", f"{f} cohesion", True) for f in theatre.factions
+        Series(
+            f"{f.id.lower()}_cohesion",
+            "cohesion (0-1)",
+            f"{f.label} cohesion",
+            contract=True,
+            fan=f.id != theatre.front_faction,
+        )
+        for f in factions
     ]
     out.append(Series("fatalities_cum", "killed", "Fatalities (cumulative)", contract=True))
     return tuple(out)
+
+
+def _front_unit(theatre: Theatre) -> str:
+    """``km from <the place at coastal km 0>``, or ``km`` when no place is there."""
+    at_zero = [p for p, km in theatre.coastal_km.items() if km == 0]
+    return f"km from {theatre.places[at_zero[0]].name}" if at_zero else "km"
 
 
 def series_of(mechanisms: Any, theatre: Theatre) -> tuple[Series, ...]:
@@ -128,3 +145,8 @@ def series_of(mechanisms: Any, theatre: Theatre) -> tuple[Series, ...]:
     for s in out:
         seen.setdefault(s.name, s)
     return tuple(seen.values())
+
+
+def describe_series(mechanisms: Any, theatre: Theatre) -> dict[str, dict[str, Any]]:
+    """Every series variable as plain data (``summary.json``'s ``series``): unit, label, fan."""
+    return {s.name: {"unit": s.unit, "label": s.label, "fan": s.fan} for s in series_of(mechanisms, theatre)}

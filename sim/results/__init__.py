@@ -117,15 +117,15 @@ def _jsonable(x: Any) -> Any:
 
 def load(
     path: str | os.PathLike,
-    variables: Sequence[str] | Callable[[dict[str, Any]], Sequence[str]] | None = None,
+    variables: Sequence[str] | Callable[[dict[str, Any], dict[str, Any]], Sequence[str]] | None = None,
 ) -> Results:
     """Load a finished experiment folder, checking every file before anything uses it.
 
     Args:
         path: the experiment's output folder.
         variables: load only these series variables (large experiments: the series of 10,000 runs of a
-            year hold some 90 million rows), or a function of the composed config naming them (e.g. per
-            faction); None loads them all.
+            year hold some 90 million rows), or a function of the composed config and the summary naming
+            them (e.g. those the summary marks for fan charts); None loads them all.
 
     Returns:
         :class:`Results` with ``runs`` and ``series`` data frames, ``summary`` and ``config`` dicts.
@@ -134,7 +134,7 @@ def load(
         ResultsError: one line naming the folder or the damaged file: missing, unreadable Parquet, a
             required column missing or of the wrong type, invalid JSON or YAML, files that disagree.
     """
-    from sim.results.check import check_config, check_consistent, check_summary, read_parquet
+    from sim.results.check import check_config, check_consistent, check_series, check_summary, read_parquet
 
     root = Path(path)
     if not root.is_dir():
@@ -146,8 +146,9 @@ def load(
     config = check_config(root / CONFIG_FILE)
     runs, kinds = read_parquet(root / RUNS_FILE, RUNS_COLUMNS)
     if callable(variables):
-        variables = variables(config)
+        variables = variables(config, summary)
     filters = None if variables is None else [("variable", "in", list(variables))]
     series, _ = read_parquet(root / SERIES_FILE, SERIES_COLUMNS, filters=filters)
     check_consistent(root, runs, kinds, summary, config)
+    check_series(root / SERIES_FILE, series, runs, summary)
     return Results(path=root, runs=runs, series=series, summary=summary, config=config)

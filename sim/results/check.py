@@ -158,7 +158,18 @@ def check_summary(path: Path) -> dict[str, Any]:
     )
     for qid, q in questions.items():
         _check_summary_question(q, f"{path}: questions.{qid}")
+    _check_series_described(doc.get("series"), f"{path}: series")
     return doc
+
+
+def _check_series_described(series: Any, where: str) -> None:
+    """``series`` (absent in older results): variable -> {unit, label: text; fan: true/false}."""
+    _is(series is None or isinstance(series, dict), where, series, "a JSON object")
+    for name, info in (series or {}).items():
+        _is(isinstance(info, dict), f"{where}.{name}", info, "a JSON object")
+        for k in ("unit", "label"):
+            _is(isinstance(info.get(k, ""), str), f"{where}.{name}.{k}", info.get(k), "text")
+        _is(isinstance(info.get("fan", False), bool), f"{where}.{name}.fan", info.get("fan"), "true or false")
 
 
 def _check_summary_question(q: Any, where: str) -> None:
@@ -258,6 +269,25 @@ def _check_theatre(th: dict[str, Any], where: str) -> None:
 
 
 # -- the files together ------------------------------------------------------------------------------------
+
+
+def check_series(path: Path, series: pd.DataFrame, runs: pd.DataFrame, summary: dict[str, Any]) -> None:
+    """The series' days lie in 0..horizon_days and its runs are the runs file's.
+
+    Raises:
+        ResultsError: naming the series file (a flipped byte can leave Parquet readable but a day absurd).
+    """
+    horizon = summary["experiment"]["horizon_days"]
+    day = series["day"]
+    if len(day) and (day.min() < 0 or day.max() > horizon):
+        bad = day[(day < 0) | (day > horizon)].iloc[0]
+        _fail(f"{path}: day {bad} outside the experiment's days 0-{horizon}; the file is damaged")
+    unknown = ~series["run_id"].isin(runs["run_id"])
+    if unknown.any():
+        _fail(
+            f"{path}: run_id {series['run_id'][unknown].iloc[0]} is not a run of the runs file; "
+            "the file is damaged or from another experiment"
+        )
 
 
 def check_consistent(

@@ -168,6 +168,7 @@ def summarise(
     interval: str = "wilson",
     confidence: float = CONFIDENCE,
     outcomes: Mapping[str, Mapping[str, Any]] | None = None,
+    series: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Build ``summary.json``: questions with probability and interval (or quantiles), outcome quantiles.
 
@@ -182,6 +183,9 @@ def summarise(
         outcomes: every outcome column described (name -> ``kind``, ``unit``, ``label``, ``headline``;
             :func:`sim.model.contract.outcomes_of`); the headline ones get quantiles under ``outcomes``,
             and all are kept under ``columns`` for reports. None: no outcome is summarised.
+        series: every series variable described (name -> ``unit``, ``label``, ``fan``;
+            :func:`sim.model.contract.describe_series`), kept under ``series``: the report draws those
+            with ``fan`` as fan charts. None: none described.
     """
     ok = runs[runs["status"] == "ok"]
     n, failed = len(ok), int((runs["status"] != "ok").sum())
@@ -211,6 +215,7 @@ def summarise(
         "questions": out_q,
         "outcomes": _headline(ok, runs, described),
         "columns": described,
+        "series": {k: dict(v) for k, v in (series or {}).items()},
     }
 
 

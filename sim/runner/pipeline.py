@@ -170,7 +170,7 @@ def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
     c = exp.config
     experiment = _record(exp, runs)
     a = c.analysis
-    from sim.model.contract import describe_outcomes
+    from sim.model.contract import describe_outcomes, describe_series
 
     summary = summarise(
         runs,
@@ -180,6 +180,7 @@ def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
         interval=a.interval,
         confidence=a.confidence,
         outcomes=describe_outcomes(c.mechanisms, exp.theatre),
+        series=describe_series(c.mechanisms, exp.theatre),
     )
     write_json(summary, outdir / SUMMARY_FILE)
     print(format_summary(summary))

@@ -86,12 +86,14 @@ class Series:
         unit: unit for tables and figures.
         label: a short human label.
         contract: a variable of every run (NaN when its mechanism is off); otherwise only when it is on.
+        fan: drawn by the report as a fan chart (its quantile bands by day).
     """
 
     name: str
     unit: str = ""
     label: str = ""
     contract: bool = False
+    fan: bool = False
 
 
 class Mechanism:

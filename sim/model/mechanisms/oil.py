@@ -70,7 +70,7 @@ class OilEconomy(Mechanism):
     def declare_series(cls, params, theatre) -> tuple[Series, ...]:
         """National output (a contract variable) and hardship."""
         return (
-            Series("oil_output_bpd", "b/d", "Oil output", contract=True),
+            Series("oil_output_bpd", "b/d", "Oil output", contract=True, fan=True),
             Series("hardship", "0-1", "Hardship"),
         )
 

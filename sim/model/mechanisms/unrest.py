@@ -133,7 +133,7 @@ class Unrest(Mechanism):
         """The population-weighted active share (a contract variable), legitimacy and the cops left."""
         r = name_part(params.region, "region")
         return (
-            Series("unrest_active_share", "share", "Share of citizens rioting", contract=True),
+            Series("unrest_active_share", "share", "Share of citizens rioting", contract=True, fan=True),
             Series(f"{r}_legitimacy", "0-1", "Legitimacy"),
             Series(f"{r}_cops_share", "share", "Share of cops left"),
         )
