@@ -221,6 +221,18 @@ class FactionAgent(mesa.Agent):
                     u.home = self._retreat_place(u)
                 u.target = u.home
 
+    def deterrence(self, place: int) -> float:
+        """Factor on the force ratio this faction demands before assaulting ``place`` (>= 1).
+
+        exp(sum of the believed costs of taking it: :attr:`ConflictModel.deterrents`). Each believed cost is
+        in units of the place's value to the attacker, so the attacker needs a larger edge in power to make
+        the assault worth its risk (Schelling 1966: a threat deters through the attacker's expectation).
+        """
+        deterrents = self.model.deterrents
+        if not deterrents:
+            return 1.0
+        return math.exp(sum(d.believed_cost(self.key, place) for d in deterrents))
+
     def _retreat_place(self, u: Unit) -> int:
         """Nearest held supply base by road (else the nearest held place)."""
         model, th = self.model, self.model.theatre

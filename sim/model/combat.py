@@ -4,7 +4,8 @@ A place is contested when units of a faction that does not hold it stand in cont
 ``engagement_km`` short of it). Each day, for each contested place in index order:
 
 1. Attackers estimate the force ratio (with log-normal noise) and assault if it reaches
-   ``assault_ratio``; otherwise both sides skirmish at ``skirmish_intensity``.
+   ``assault_ratio`` (times the attacker's deterrence: the believed cost of taking the place,
+   ``FactionAgent.deterrence``); otherwise both sides skirmish at ``skirmish_intensity``.
 2. Ground attrition follows the Lanchester law in :mod:`sim.model.lanchester`, attackers' and
    defenders' power weighted by quality, supply and morale, defenders' fire by ``defender_bonus``.
 3. Each side's patrons fly sorties over the place (shared among the places they can reach), scaled by the
@@ -112,7 +113,8 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
         ratio = a_power / d_power if d_power > 0 else math.inf
         if params.estimate_noise > 0:
             ratio *= math.exp(params.estimate_noise * model.rng.standard_normal())
-        assault = ratio >= params.assault_ratio * model.assault_ratio_factor
+        demanded = params.assault_ratio * model.assault_ratio_factor
+        assault = ratio >= demanded * model.factions[attacker_side].deterrence(place)
         intensity = 1.0 if assault else params.skirmish_intensity
         if assault:
             assaulted.update(attackers)

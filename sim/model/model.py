@@ -89,14 +89,7 @@ class ConflictModel(mesa.Model):
         self.patron_set = self.agents_by_type.get(PatronAgent)
         self.unit_set = self.agents_by_type[Unit]
 
-        # State that mechanisms set and core processes read (neutral values when no mechanism acts).
-        self.ceasefire_in_force = False  # no combat; attack units hold (ceasefire mechanism)
-        self.offensives_frozen = False  # attack units hold (patrons' deal)
-        self.assault_ratio_factor = 1.0  # assaults need this x the usual force ratio (patrons' deal)
-        self.support = {pid: 1.0 for pid in self.patrons}  # x air sorties and reinforcements
-        self.regroup = {fid: 1.0 for fid in self.factions}  # x morale recovery and patron reinforcement
-        self.pressure_sources: dict[str, float] = {}  # patron pressure to de-escalate, by source
-        self.unrest_share = 0.0  # active share in the rioting cities (unrest mechanism)
+        self._shared_state()
 
         self.fatalities = 0.0
         self.losses_cum = {fid: 0.0 for fid in self.factions}
@@ -109,6 +102,19 @@ class ConflictModel(mesa.Model):
         self._update_supply()
         self._record_front(0)
         self._record(0)
+
+    def _shared_state(self) -> None:
+        """State that mechanisms set and core processes read (neutral values when no mechanism acts)."""
+        self.ceasefire_in_force = False  # no combat; attack units hold (ceasefire mechanism)
+        self.offensives_frozen = False  # attack units hold (patrons' deal)
+        self.assault_ratio_factor = 1.0  # assaults need this x the usual force ratio (patrons' deal)
+        self.support = {pid: 1.0 for pid in self.patrons}  # x air sorties and reinforcements
+        self.regroup = {fid: 1.0 for fid in self.factions}  # x morale recovery and patron reinforcement
+        self.pressure_sources: dict[str, float] = {}  # patron pressure to de-escalate, by source
+        self.unrest_share = 0.0  # active share in the rioting cities (unrest mechanism)
+        # Mechanisms whose cost an attacker weighs before an assault (a patron's red line): each has
+        # ``believed_cost(faction, place) -> float`` (see FactionAgent.deterrence).
+        self.deterrents: list[Any] = []
 
     def _build_mechanisms(self) -> None:
         """Build one object per enabled mechanism, in step order (:func:`sim.model.mechanisms.registry`).

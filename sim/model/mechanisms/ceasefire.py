@@ -34,6 +34,7 @@ import math
 from dataclasses import dataclass
 
 from sim.errors import ConfigError
+from sim.model.decide import bayes
 from sim.model.mechanisms import Mechanism, Outcome, Series, logistic
 from sim.schema import KM_MAX, bias, days, num, prob, weight
 
@@ -92,17 +93,6 @@ class Config:
     incident_hazard: float = prob(0.004)  # daily chance a ceasefire without a pretext lull breaks down
     pressure: float = prob(0.5)  # patron pressure to de-escalate while a ceasefire holds (ASSUMPTION)
     cooldown_days: int = days(30, 0)  # no new offer for this long after a ceasefire breaks
-
-
-def bayes(prior: float, likelihood: float, likelihood_else: float) -> float:
-    """Posterior of a hypothesis after evidence with these likelihoods under it and under its negation.
-
-    Evidence that neither hypothesis could produce (both likelihoods 0 at the given prior) leaves the
-    belief where it was.
-    """
-    num = prior * likelihood
-    total = num + (1 - prior) * likelihood_else
-    return num / total if total > 0 else prior
 
 
 BELIEF_FLOOR = 0.01  # the GNA's belief stays in [0.01, 0.99]: evidence can always move it again
