@@ -25,12 +25,28 @@ SCENARIOS = ["baseline", "ceasefire_pretext", "turkey_russia_deal", "eastern_unr
 LOW, HIGH = 0.02, 0.98
 
 
-def event_shares(runs: pd.DataFrame, columns: dict) -> dict[str, float]:
+def switched_off_outcomes(config: dict) -> set[str]:
+    """Outcome columns of the mechanisms this experiment switched off (not modelled: not audited)."""
+    from omegaconf import OmegaConf
+
+    from sim.model.mechanisms import registry
+    from sim.theatre import build_theatre
+
+    theatre = build_theatre(OmegaConf.create(config["theatre"]))
+    off = set()
+    for cls in registry():
+        params = OmegaConf.create(config["mechanisms"][cls.key])
+        if not params.enabled:
+            off |= {o.name for o in cls.declare_outcomes(params, theatre)}
+    return off
+
+
+def event_shares(runs: pd.DataFrame, columns: dict, skip: set[str]) -> dict[str, float]:
     """Share of ok runs in which each day-kind event happened, and each flag is true."""
     ok = runs[runs["status"] == "ok"]
     out = {}
     for name, info in columns.items():
-        if name not in ok:
+        if name not in ok or name in skip:
             continue
         if info.get("kind") == "day":
             out[name] = float(ok[name].notna().mean())
@@ -46,7 +62,8 @@ def audit(res) -> list[str]:
     front = theatre["front_faction"]
     other = next(f for f in theatre["factions"] if f != front)
     lines = []
-    for name, share in event_shares(runs, res.summary.get("columns", {})).items():
+    columns = res.summary.get("columns", {})
+    for name, share in event_shares(runs, columns, switched_off_outcomes(res.config)).items():
         flag = "  <-- certain or never" if share <= LOW or share >= HIGH else ""
         lines.append(f"  {name:32s} {share:7.1%}{flag}")
     held = [p for p, v in theatre["places"].items() if v.get("control") == front]
