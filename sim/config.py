@@ -169,6 +169,40 @@ class CohesionConfig:
 
 
 @dataclass
+class OffensivesConfig:
+    """The factions' choice of an offensive for their free reserves, and their optimism (docs/ODD.md 4.1).
+
+    A faction weighs, for the next place it does not hold on each of its axes, the chance that an
+    offensive takes it, c = r^k / (1 + r^k) with r its believed force ratio there (Hirshleifer 1989),
+    against the cost of a failed offensive: expected value c - (1 - c) x failure_cost, in units of the
+    place's value. It sends its reserves to the best objective if that value is positive.
+    """
+
+    enabled: bool = True
+    # k: how decisive an edge in power is. ASSUMPTION: k = 2 makes a 2:1 edge win four times in five,
+    # the order of the 3:1 rule of thumb for attack (Mearsheimer 1989, "Assessing the conventional
+    # balance: the 3:1 rule and its critics", International Security 13(4)) once the defender's bonus
+    # is counted in the ratio.
+    steepness: float = num(2.0, 0.1, 20.0)
+    # Cost of a failed offensive (losses, exposure of the rear) per unit of the objective's value.
+    # ASSUMPTION: a failed offensive costs as much as the place is worth, so a faction attacks when it
+    # believes its chance is better than even.
+    failure_cost: float = num(1.0, 0.0, 100.0)
+    # Enemy forces within this road distance of an objective count in its defence. ASSUMPTION: two days'
+    # march at the default speed.
+    defence_radius_km: float = num(160.0, 0.0, KM_MAX)
+    # Each faction's optimism: a belief about its own edge (log of the factor by which it over- or
+    # under-rates its force ratios), drawn once per run from N(0, optimism_sd^2) (private information
+    # that makes war possible: Fearon 1995; mutual optimism: Blainey 1973). ASSUMPTION: s.d. 0.3, a
+    # typical misreading of +-35 %.
+    optimism_sd: float = num(0.3, 0.0, 5.0)
+    # Battles reveal the true balance (Slantchev 2003; Reiter 2009): after each assault both sides observe
+    # the log of (losses inflicted / losses taken) against what they expected, with this noise s.d., and
+    # update their optimism by the normal (Kalman) rule. ASSUMPTION.
+    battle_noise_sd: float = num(0.5, 0.01, 10.0)
+
+
+@dataclass
 class ReinforcementsConfig:
     """Foreign fighters arriving through the patrons."""
 
@@ -184,6 +218,7 @@ CORE = (
     ("morale", MoraleConfig),
     ("cohesion", CohesionConfig),
     ("reinforcements", ReinforcementsConfig),
+    ("offensives", OffensivesConfig),
 )
 
 

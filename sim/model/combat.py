@@ -3,7 +3,8 @@
 A place is contested when units of a faction that does not hold it stand in contact (halted
 ``engagement_km`` short of it). Each day, for each contested place in index order:
 
-1. Attackers estimate the force ratio (with log-normal noise) and assault if it reaches
+1. Attackers estimate the force ratio (with log-normal noise, and their faction's optimism) and assault
+   if it reaches
    ``assault_ratio`` (times the attacker's deterrence: the believed cost of taking the place,
    ``FactionAgent.deterrence``); otherwise both sides skirmish at ``skirmish_intensity``.
 2. Ground attrition follows the Lanchester law in :mod:`sim.model.lanchester`, attackers' and
@@ -13,7 +14,9 @@ A place is contested when units of a faction that does not hold it stand in cont
    lost with a probability that grows with that cover.
 4. Losses are drawn per unit (binomial, mean = expected share) and lower morale; a unit whose
    morale falls below ``break_threshold`` is broken: it stops fighting and falls back from the next day.
-5. If no unbroken defender is left and an unbroken attacker is, the place changes hands and the
+5. After an assault both sides learn from it: the log of (losses inflicted / losses taken) against what
+   was expected is a noisy sight of their edge, which moves their optimism (``FactionAgent.observe_battle``).
+6. If no unbroken defender is left and an unbroken attacker is, the place changes hands and the
    attackers move in. This is the only way control changes.
 """
 
@@ -111,6 +114,7 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
         a_power = sum(u.power for u in attackers)
         d_power = sum(u.power for u in defenders) * params.defender_bonus
         ratio = a_power / d_power if d_power > 0 else math.inf
+        ratio *= math.exp(model.factions[attacker_side].optimism.mean)
         if params.estimate_noise > 0:
             ratio *= math.exp(params.estimate_noise * model.rng.standard_normal())
         demanded = params.assault_ratio * model.assault_ratio_factor
@@ -126,10 +130,18 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
         if model.params.air.enabled:
             loss_def += _air_losses(model, place, attacker_side, holder, intensity, shares)
             loss_att += _air_losses(model, place, holder, attacker_side, intensity, shares)
+        taken = {}
         for side, units, total in ((holder, defenders, loss_def), (attacker_side, attackers, loss_att)):
-            for u, lost in _side_losses(units, total, rng).items():
+            drawn = _side_losses(units, total, rng)
+            for u, lost in drawn.items():
                 u.take_losses(lost)
                 losses[side] += lost
+            taken[side] = sum(drawn.values())
+        if assault:
+            edge = math.log((taken[holder] + 1) / (taken[attacker_side] + 1))
+            edge -= math.log((loss_def + 1) / (loss_att + 1))
+            model.factions[attacker_side].observe_battle(edge)
+            model.factions[holder].observe_battle(-edge)
         standing = [u for u in defenders if u.strength >= 1 and not u.broken]
         if assault and not standing and any(u.strength >= 1 and not u.broken for u in attackers):
             model.capture(place, attacker_side, attackers)

@@ -162,6 +162,17 @@ class ConflictModel(mesa.Model):
         """Units standing on a place (not on a road leaving it)."""
         return [u for u in self.space[place].agents if u.dest < 0]
 
+    def enemy_power_near(self, place: int, faction: str, radius_km: float) -> float:
+        """Power of the units of ``faction``'s enemies standing within ``radius_km`` by road of ``place``."""
+        dist = self.theatre.dist[:, place]
+        return sum(
+            u.power
+            for fid, units in self.units_of.items()
+            if fid != faction
+            for u in units
+            if not u.broken and dist[u.node] <= radius_km
+        )
+
     def strength(self, faction: str) -> float:
         """Total personnel of a faction."""
         return sum(u.strength for u in self.units_of[faction])
