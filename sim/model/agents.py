@@ -16,7 +16,8 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from sim.model.decide import NormalBelief, win_chance
+from sim.model import offensives
+from sim.model.decide import NormalBelief
 from sim.theatre import AirAsset, Faction, Patron, UnitSpec
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ class FactionAgent(mesa.Agent):
         self.spec = spec
         self.cohesion = spec.initial_cohesion
         th = model.theatre
-        self._axes = {k: [th.index(p) for p in v] for k, v in spec.axes.items()}
+        self.axes = {k: [th.index(p) for p in v] for k, v in spec.axes.items()}
         self._priority = [th.index(p) for p in spec.defend_priority]
         self.supply_bases = [th.index(p) for p in spec.supply_bases]
         sd = model.params.offensives.optimism_sd
@@ -219,7 +220,7 @@ class FactionAgent(mesa.Agent):
             if u.broken:
                 u.target = self._retreat_place(u)
             elif u.role == "attack":
-                u.target = next((p for p in self._axes[u.axis] if control[p] != self.key), u.node)
+                u.target = next((p for p in self.axes[u.axis] if control[p] != self.key), u.node)
             elif u.role == "reserve":
                 u.target = self._reserve_target(u, threatened)
             else:  # defend
@@ -241,51 +242,11 @@ class FactionAgent(mesa.Agent):
 
     def _free(self, u: Unit) -> bool:
         """A reserve may leave: it is not the last defence of a supply base it stands on."""
-        if u.dest >= 0 or u.node not in self.supply_bases:
-            return True
-        return any(v.role == "defend" and v.node == u.node and not v.broken for v in self.units())
+        return offensives.is_free(self, u)
 
     def choose_offensive(self) -> int:
-        """The objective of its free reserves: the best of the next enemy-held place on each axis, or -1.
-
-        A reserve is free unless it is the last defence of a supply base it stands on (a base is never
-        stripped).
-
-        Expected value of sending the reserves against a place, in units of the place's value: the chance
-        they add, c' - c, less the cost of failing, (1 - c') x failure_cost; c and c' are the believed
-        chances (:func:`win_chance`) of the axis's attack units without and with the reserves, from the
-        ratio of their power to the enemy power within ``defence_radius_km`` x the defender bonus, times
-        e^optimism, divided by its deterrence there. Only a positive value is worth it.
-        """
-        model = self.model
-        p = model.params.offensives
-        if not p.enabled:
-            return -1
-        units = [u for u in self.units() if not u.broken]
-        reserve = sum(u.power for u in units if u.role == "reserve" and self._free(u))
-        if reserve <= 0:
-            return -1
-        best, best_value = -1, 0.0
-        for axis, places in self._axes.items():
-            target = next((q for q in places if model.control[q] != self.key), -1)
-            if target < 0:
-                continue
-            already = sum(u.power for u in units if u.role == "attack" and u.axis == axis)
-            defence = model.enemy_power_near(target, self.key, p.defence_radius_km)
-            defence *= model.params.combat.defender_bonus
-            seen = math.exp(self.optimism.mean) / self.deterrence(target)
-            before, after = (self._chance(f, defence, seen) for f in (already, already + reserve))
-            value = after - before - (1 - after) * p.failure_cost
-            if value > best_value:
-                best, best_value = target, value
-        return best
-
-    def _chance(self, force: float, defence: float, seen: float) -> float:
-        """Believed chance that ``force`` takes a place held by ``defence`` (``seen``: its reading)."""
-        if force <= 0:
-            return 0.0
-        ratio = force / defence * seen if defence > 0 else math.inf
-        return win_chance(ratio, self.model.params.offensives.steepness)
+        """The objective of its free reserves, or -1 (:func:`sim.model.offensives.choose`)."""
+        return offensives.choose(self)
 
     def observe_battle(self, edge_seen: float) -> None:
         """Learn from an assault it fought: ``edge_seen`` = log(inflicted / taken) over its expected value.

@@ -44,6 +44,22 @@ def _side_losses(units: list[Unit], total: float, rng) -> dict[Unit, float]:
     return {u: draw_losses(total * u.strength / strength, u.strength, rng) for u in units}
 
 
+def _apply_losses(units: list[Unit], total: float, rng) -> float:
+    """Share ``total`` losses among ``units`` (drawn per unit), apply them; the losses taken."""
+    drawn = _side_losses(units, total, rng)
+    for u, lost in drawn.items():
+        u.take_losses(lost)
+    return sum(drawn.values())
+
+
+def _learn(model, attacker: str, holder: str, taken: dict[str, float], expected: tuple[float, float]) -> None:
+    """Both sides of an assault see the log of inflicted / taken (+1 each) against what was expected."""
+    edge = math.log((taken[holder] + 1) / (taken[attacker] + 1))
+    edge -= math.log((expected[1] + 1) / (expected[0] + 1))
+    model.factions[attacker].observe_battle(edge)
+    model.factions[holder].observe_battle(-edge)
+
+
 def _air_losses(
     model: ConflictModel,
     place: int,
@@ -132,16 +148,10 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
             loss_att += _air_losses(model, place, holder, attacker_side, intensity, shares)
         taken = {}
         for side, units, total in ((holder, defenders, loss_def), (attacker_side, attackers, loss_att)):
-            drawn = _side_losses(units, total, rng)
-            for u, lost in drawn.items():
-                u.take_losses(lost)
-                losses[side] += lost
-            taken[side] = sum(drawn.values())
-        if assault:
-            edge = math.log((taken[holder] + 1) / (taken[attacker_side] + 1))
-            edge -= math.log((loss_def + 1) / (loss_att + 1))
-            model.factions[attacker_side].observe_battle(edge)
-            model.factions[holder].observe_battle(-edge)
+            taken[side] = _apply_losses(units, total, rng)
+            losses[side] += taken[side]
+        if assault:  # both sides learn from it
+            _learn(model, attacker_side, holder, taken, (loss_att, loss_def))
         standing = [u for u in defenders if u.strength >= 1 and not u.broken]
         if assault and not standing and any(u.strength >= 1 and not u.broken for u in attackers):
             model.capture(place, attacker_side, attackers)
