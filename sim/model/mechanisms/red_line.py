@@ -13,10 +13,12 @@ once a declared line is crossed costs face (audience costs: Fearon 1994). No dai
 war the decision stays put.
 
 **Deterrence** (Schelling 1966). The client's enemy believes with probability b that the patron would
-intervene; b starts at ``prior_resolve``, moves by Bayes' rule on the declaration (a costly signal), falls
-each time the enemy takes a red-line place and the patron does not act that day, and is 1 once it has
-acted. Its believed cost of assaulting a red-line place is b x ``harm`` (in units of the place's value),
-registered in ``model.deterrents`` (``FactionAgent.deterrence``). Outcome: ``<patron>_intervened_day``.
+intervene; b starts at ``prior_resolve``, moves by Bayes' rule on the declaration (a costly signal) and
+when the patron moves forces to the border (once: when its value of intervening reaches ``alert_share``
+of the cost), falls each time the enemy takes a red-line place and the patron does not act, and is 1
+once it has acted. Its believed cost of assaulting a red-line place is b x ``harm`` (in units of the
+place's value), registered in ``model.deterrents`` (``FactionAgent.deterrence``). Outcome:
+``<patron>_intervened_day``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ class Config:
     declare_if_resolved: float = prob(0.9)
     declare_if_not: float = prob(0.5)
     act_if_resolved: float = prob(0.5)
+    # Deployments: once the patron's value of intervening reaches alert_share of its cost, it moves forces
+    # to the border (once), a signal the enemy reads with these likelihoods (resolved / not). ASSUMPTION.
+    alert_share: float = prob(0.7)
+    deploy_if_resolved: float = prob(0.8)
+    deploy_if_not: float = prob(0.4)
     # Cost to the enemy of the patron's intervention, in units of a red-line place's value. ASSUMPTION.
     harm: float = num(1.5, 0.0, 50.0)
 
@@ -109,6 +116,7 @@ class RedLine(Mechanism):
         self.place_set = set(self.places)
         self.crossed_day = float("nan")
         self.declared = False
+        self.deployed = False  # forces moved to the border (a signal)
         self.held = 0  # red-line places the client's enemy holds
         self.resolve = p.resolve * math.exp(p.resolve_sd * model.rng.standard_normal())
         self.belief = p.prior_resolve
@@ -129,13 +137,18 @@ class RedLine(Mechanism):
         contested = sum(i in m.threatened and m.control[i] == self.patron.client for i in self.places)
         return (self.held + p.w_contested * contested) / len(self.places) + p.w_collapse * collapse
 
-    def intervention_pays(self) -> bool:
-        """Resolve x threat + audience cost if crossed > cost x (1 + w_clash x the rivals' support)."""
+    def value_and_cost(self) -> tuple[float, float]:
+        """Resolve x threat + audience cost if crossed; cost x (1 + w_clash x the rivals' support)."""
         p, m = self.params, self.model
         rivals = [q for q in m.patrons.values() if q.client != self.patron.client]
         clash = max((m.support[q.key] for q in rivals), default=0.0)
         gain = self.resolve * self.threat() + (p.audience_cost if self.held else 0.0)
-        return gain > p.intervene_cost * (1.0 + p.w_clash * clash)
+        return gain, p.intervene_cost * (1.0 + p.w_clash * clash)
+
+    def intervention_pays(self) -> bool:
+        """Whether intervening is worth its cost to the patron today."""
+        gain, cost = self.value_and_cost()
+        return gain > cost
 
     def step(self) -> None:
         """Declare on the historical day; then decide; the enemy learns from what the patron does."""
@@ -150,11 +163,15 @@ class RedLine(Mechanism):
         newly_taken, self.held = held > self.held, held
         if held and math.isnan(self.crossed_day):
             self.crossed_day = float(m.steps)
+        gain, cost = self.value_and_cost()
         if self.patron.intervened:
             self.belief = 1.0
-        elif self.intervention_pays():
+        elif gain > cost:
             self.patron.intervene()
             self.belief = 1.0
+        elif not self.deployed and gain >= p.alert_share * cost:  # forces to the border: a signal
+            self.deployed = True
+            self.belief = bayes(self.belief, p.deploy_if_resolved, p.deploy_if_not)
         elif newly_taken:  # the line was crossed and the patron did not act
             self.belief = bayes(self.belief, 1 - p.act_if_resolved, 1.0)
 
