@@ -49,45 +49,43 @@ def ceasefire_stats(models, horizon):
     return len(declared), len(broken) / max(1, len(declared)), float(np.mean(lags))
 
 
-def test_pretext_ceasefire_is_broken_sooner_and_more_often(exp):
-    pretext = runs(exp, params(exp, ceasefire={"enabled": True, "pretext_prob": 1.0}))
-    sincere = runs(exp, params(exp, ceasefire={"enabled": True, "pretext_prob": 0.0}))
+# Ceasefires offered and accepted readily (the sides' biases toward a ceasefire raised), so that what
+# happens within them shows in short runs.
+EAGER = {"enabled": True, "offer_bias": 1.0, "accept_bias": 1.0}
+
+
+def test_an_lna_for_which_reneging_pays_breaks_ceasefires_sooner_and_more_often(exp):
+    pretext = runs(exp, params(exp, ceasefire={**EAGER, "pretext_prob": 1.0}))
+    sincere = runs(exp, params(exp, ceasefire={**EAGER, "pretext_prob": 0.0}))
     n_p, share_p, lag_p = ceasefire_stats(pretext, 120)
     n_s, share_s, lag_s = ceasefire_stats(sincere, 120)
     assert n_p >= N // 2 and n_s >= N // 2  # ceasefires are declared in most runs of both
     assert share_p > share_s + 0.2
     assert lag_p < lag_s - 10
-    assert all(m.outcomes()["ceasefire_pretext"] for m in pretext)
-    assert not any(m.outcomes()["ceasefire_pretext"] for m in sincere)
+    assert sum(m.outcomes()["ceasefire_pretext"] for m in pretext) >= N // 4  # it regroups and strikes
+    assert not any(m.outcomes()["ceasefire_pretext"] for m in sincere)  # a sincere LNA never does
 
 
-def test_pretext_brings_egyptian_strikes(exp):
-    pretext = runs(exp, params(exp, ceasefire={"enabled": True, "pretext_prob": 1.0}), salt=1)
-    sincere = runs(exp, params(exp, ceasefire={"enabled": True, "pretext_prob": 0.0}), salt=1)
-    hit = sum(not math.isnan(m.outcomes()["egypt_intervened_day"]) for m in pretext)
-    assert hit > N // 3
-    assert sum(not math.isnan(m.outcomes()["egypt_intervened_day"]) for m in sincere) == 0  # no red line on
-    for m in pretext:
-        o = m.outcomes()
-        if not math.isnan(o["egypt_intervened_day"]):
-            assert o["egypt_intervened_day"] > o["ceasefire_declared_day"]  # strikes come in the lull
-            assert "egypt_western_front" in m.unit_by_key  # standby force deployed
+def test_no_scripted_egyptian_strikes_at_a_lulls_end(exp):
+    pretext = runs(exp, params(exp, ceasefire={**EAGER, "pretext_prob": 1.0}), salt=1)
+    assert sum(m.outcomes()["ceasefire_broken_by"] == "LNA" for m in pretext) >= N // 4
+    # The red line is off: Egypt never decides to intervene, however the LNA breaks its ceasefires.
+    assert all(math.isnan(m.outcomes()["egypt_intervened_day"]) for m in pretext)
 
 
 def test_gna_learns_the_type_from_what_it_sees(exp):
-    def belief_after_a_week(pretext_prob):
+    def belief_after_a_week(renege_cost):
         out = []
         for m in runs(
             exp,
             params(
                 exp,
                 ceasefire={
-                    "enabled": True,
-                    "pretext_prob": pretext_prob,
-                    "lull_days_min": 30,
-                    "lull_days_max": 30,
+                    **EAGER,
+                    "type_sd": 0.0,  # the LNA values renewed fighting at 1: it regroups iff the cost is < 1
+                    "renege_cost": renege_cost,
+                    "regroup_need": 10.0,  # regrouping takes far longer than a week
                     "preempt_belief": 0.0,
-                    "incident_hazard": 0.0,
                 },
             ),
             n=20,
@@ -99,13 +97,11 @@ def test_gna_learns_the_type_from_what_it_sees(exp):
                 out.append(m.series["gna_belief_sincere"][int(d) + 7])
         return np.mean(out)
 
-    assert belief_after_a_week(1.0) < 0.3 < 0.7 < belief_after_a_week(0.0)
+    assert belief_after_a_week(0.5) < 0.3 < 0.7 < belief_after_a_week(2.0)
 
 
 def test_no_fighting_while_a_ceasefire_holds(exp):
-    p = params(
-        exp, ceasefire={"enabled": True, "pretext_prob": 0.0, "incident_hazard": 0.0, "preempt_belief": 0.0}
-    )
+    p = params(exp, ceasefire={**EAGER, "pretext_prob": 0.0, "preempt_belief": 0.0})
     for m in runs(exp, p, n=10, salt=3):
         held = m.series["ceasefire_in_force"] == 1
         if held.sum() > 5:
@@ -117,15 +113,17 @@ def test_no_fighting_while_a_ceasefire_holds(exp):
 # --- Egypt's red line -----------------------------------------------------------------------------
 
 
-def test_red_line_crossing_makes_egypt_intervene(exp):
+def test_egypt_intervenes_more_where_the_red_line_is_crossed(exp):
     on = runs(exp, params(exp, red_line={"enabled": True}, **MOBILE), n=20, salt=4)
     crossed = [m for m in on if not math.isnan(m.outcomes()["red_line_crossed_day"])]
     assert len(crossed) >= 5
     for m in on:
         o = m.outcomes()
         if not math.isnan(o["egypt_intervened_day"]):
-            assert o["egypt_intervened_day"] >= max(o["red_line_crossed_day"], 13)
-    assert sum(not math.isnan(m.outcomes()["egypt_intervened_day"]) for m in crossed) >= 0.7 * len(crossed)
+            assert o["egypt_intervened_day"] >= 13  # it decides once it has declared the line
+    acted = sum(not math.isnan(m.outcomes()["egypt_intervened_day"]) for m in crossed)
+    # Its private resolve decides: some Egypts act on the crossing, some do not.
+    assert 0 < acted < len(crossed)
 
 
 # --- Turkey-Russia bargaining ---------------------------------------------------------------------
@@ -275,7 +273,7 @@ def test_captured_place_keeps_a_garrison(exp):
 
 
 def test_gna_belief_is_never_certain_and_later_ceasefires_can_hold(exp):
-    p = params(exp, ceasefire={"enabled": True, "pretext_prob": 1.0, "cooldown_days": 5})
+    p = params(exp, ceasefire={**EAGER, "pretext_prob": 1.0})
     lasted = 0
     for m in runs(exp, p, n=20, horizon=150, salt=8):
         belief = m.series["gna_belief_sincere"]
