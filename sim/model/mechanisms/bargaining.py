@@ -35,7 +35,7 @@ from sim.errors import ConfigError
 from sim.model.decide import NormalBelief, clamp, win_chance
 from sim.model.mechanisms import Mechanism, Outcome, Series, name_part
 from sim.model.patron_game import View, best_escalation, division
-from sim.schema import days, nonneg, num, prob
+from sim.schema import days, num, prob
 
 __all__ = ["MECHANISM", "PatronBargaining"]
 
@@ -72,25 +72,26 @@ class Config:
     # ASSUMPTION: s.d. of a battle's evidence about the balance (log power ratio)
     battle_noise: float = num(3.0, 0.01, 100.0)
     # ASSUMPTION: clients' losses in a day (both together) that make it a battle (a real assault)
-    battle_losses: float = nonneg(200.0)
+    battle_losses: float = num(200.0, 0.0, 1e6)
     # ASSUMPTION: log power ratio a patron adds per 100 km its client advanced over trend_days
-    trend_weight: float = nonneg(1.0)
+    trend_weight: float = num(1.0, 0.0, 100.0)
     trend_days: int = days(7, 1)  # ASSUMPTION: a week's advance is "gaining fast"
-    support_cost: float = nonneg(
-        0.0005
-    )  # ASSUMPTION: money a day at full escalation (a month: 1.5 % of the line)
-    aircraft_cost: float = nonneg(0.01)  # ASSUMPTION: one aircraft lost (a TB2 is ~US$5 m)
-    casualty_cost: float = nonneg(0.02)  # ASSUMPTION: per 1,000 of its client's personnel lost
-    fight_cost_prior: float = nonneg(0.001)  # ASSUMPTION: believed daily cost of losses before any battle
+    # ASSUMPTION: money a day at full escalation (a month: 1.5 % of the line)
+    support_cost: float = num(0.0005, 0.0, 1.0)
+    aircraft_cost: float = num(0.01, 0.0, 10.0)  # ASSUMPTION: one aircraft lost (a TB2 is ~US$5 m)
+    casualty_cost: float = num(0.02, 0.0, 10.0)  # ASSUMPTION: per 1,000 of its client's personnel lost
+    # ASSUMPTION: believed daily cost of losses at full escalation before any battle
+    fight_cost_prior: float = num(0.001, 0.0, 1.0)
     clash_hazard: float = prob(0.003)  # ASSUMPTION: daily chance of a clash at e1 = e2 = 1 in contact
-    clash_cost: float = nonneg(0.3)  # ASSUMPTION: median cost of a direct clash (0.3 of the line)
+    clash_cost: float = num(0.3, 0.0, 100.0)  # ASSUMPTION: median cost of a direct clash (0.3 of the line)
     clash_cost_sd: float = num(0.7, 0.0, 5.0)  # ASSUMPTION: log-normal spread of the private clash cost
     clash_aircraft: int = num(2, 0, 100)  # ASSUMPTION: aircraft each patron loses in a clash
-    clash_casualties: float = nonneg(100.0)  # ASSUMPTION: personnel each side loses in a clash
+    clash_casualties: float = num(100.0, 0.0, 1e5)  # ASSUMPTION: personnel each side loses in a clash
     escalation_rate: float = prob(0.05)  # ASSUMPTION: most escalation rises in a day (deployments take time)
     deescalation_rate: float = prob(0.05)  # ASSUMPTION: most it falls in a day
     caution: float = num(1.0, 0.0, 10.0)  # ASSUMPTION: s.d. of its estimate a patron wants the range to clear
-    renege_cost: float = nonneg(0.1)  # ASSUMPTION: reputation a patron loses by breaking a deal (line units)
+    # ASSUMPTION: reputation a patron loses by breaking a deal (Fearon 1997: audience costs)
+    renege_cost: float = num(0.1, 0.0, 10.0)
     # Under a deal: the clients' attack units hold where they are, assaults need restraint x the
     # usual force ratio, and the two patrons' sorties and reinforcements fall by reinforcement_cut.
     restraint: float = num(3.0, 1.0, 100.0)
