@@ -319,8 +319,7 @@ class PatronBargaining(Mechanism):
         k1, k2 = (pa.key for pa in self.patrons)
         if not self.in_force:
             shares = division(reservation[k1], reservation[k2])
-            seen = all(self.sees_range(pa, reservation[pa.key]) for pa in self.patrons)
-            if shares is not None and seen:
+            if shares is not None and all(self.sees_range(pa, reservation[pa.key]) for pa in self.patrons):
                 self.in_force, self.share = True, dict(zip((k1, k2), shares, strict=True))
                 if math.isnan(self.deal_day):
                     self.deal_day = float(m.steps)
