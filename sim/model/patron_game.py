@@ -31,16 +31,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.model.decide import choose, clamp, win_chance
+from sim.model.decide import choose
 
-__all__ = ["LEVELS", "View", "best_escalation", "division", "war_value"]
+__all__ = ["LEVELS", "View", "best_escalation", "chance_of", "division", "war_value"]
 
 #: The escalation levels a patron chooses among: restraint, the current commitment, full escalation.
 LEVELS = (0.0, 0.5, 1.0)
-_LOG_RATIO_CAP = 50.0
+_KEYS = {str(e): e for e in LEVELS}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class View:
     """What a patron sees and believes on a day (all values in units of the line's value)."""
 
@@ -52,10 +52,15 @@ class View:
     clash_cost: float  # K: its own cost of a direct clash (private)
 
 
+def chance_of(log_ratio: float, steepness: float) -> float:
+    """:func:`sim.model.decide.win_chance` of the power ratio e^log_ratio, from its log (runs daily)."""
+    x = min(700.0, max(-700.0, steepness * log_ratio))
+    return 1.0 / (1.0 + math.exp(-x))
+
+
 def war_value(view: View, e: float, p) -> float:
     """V(e): the expected value of fighting on for a period at escalation ``e`` (``p``: the Config)."""
-    x = clamp(view.log_balance + p.leverage * (e - view.other_escalation), -_LOG_RATIO_CAP, _LOG_RATIO_CAP)
-    chance = win_chance(math.exp(x), p.steepness)
+    chance = chance_of(view.log_balance + p.leverage * (e - view.other_escalation), p.steepness)
     hazard = p.clash_hazard * e * view.other_escalation if view.contact else 0.0
     daily = e * (p.support_cost + view.fight_cost) + hazard * view.clash_cost
     return chance * (1 + view.stake) - view.stake - p.period_days * daily
@@ -63,9 +68,9 @@ def war_value(view: View, e: float, p) -> float:
 
 def best_escalation(view: View, p) -> tuple[float, float]:
     """The escalation of highest value (the lowest among equals) and that value (the reservation m)."""
-    values = {str(e): war_value(view, e, p) for e in LEVELS}
+    values = {key: war_value(view, e, p) for key, e in _KEYS.items()}
     best = choose(values)
-    return float(best), values[best]
+    return _KEYS[best], values[best]
 
 
 def division(m1: float, m2: float) -> tuple[float, float] | None:

@@ -32,9 +32,9 @@ import math
 from dataclasses import dataclass, field
 
 from sim.errors import ConfigError
-from sim.model.decide import NormalBelief, clamp, win_chance
+from sim.model.decide import NormalBelief, clamp
 from sim.model.mechanisms import Mechanism, Outcome, Series, name_part
-from sim.model.patron_game import View, best_escalation, division
+from sim.model.patron_game import View, best_escalation, chance_of, division
 from sim.schema import days, num, prob
 
 __all__ = ["MECHANISM", "PatronBargaining"]
@@ -194,6 +194,7 @@ class PatronBargaining(Mechanism):
         self.share: dict[str, float] = {}
         self.deal_day = self.clash_day = self.deal_broken_day = self.tacit_day = math.nan
         self._seen = self._tally()
+        self._sense()
         self._apply()
 
     # -- what the patrons see -----------------------------------------------------------------------
@@ -205,8 +206,15 @@ class PatronBargaining(Mechanism):
         out.update({pa.key: float(pa.aircraft_lost) for pa in self.patrons})
         return out
 
-    def _power(self, faction: str) -> float:
-        return sum(u.power for u in self.model.units_of[faction])
+    def _sense(self) -> None:
+        """Today's power of each client and whether they are in contact (read once a day by every view)."""
+        m = self.model
+        self._powers = {pa.client: 0.0 for pa in self.patrons}
+        for client in self._powers:  # Unit.power written out: this runs every day
+            for u in m.units_of[client]:
+                self._powers[client] += u.strength * u.quality * u.supply * (0.5 + 0.5 * u.morale)
+        held = set(self._powers)
+        self._contact = any(m.control[c] in held for c in m.threatened)
 
     def _advance(self, client: str) -> float:
         """Km the client advanced along the front line over the last ``trend_days`` (0 if unknown)."""
@@ -219,7 +227,7 @@ class PatronBargaining(Mechanism):
 
     def _balance(self, pa, other) -> float:
         """Log power ratio of ``pa``'s client over the other's, as the state shows it (no misreading)."""
-        own, theirs = self._power(pa.client), self._power(other.client)
+        own, theirs = self._powers[pa.client], self._powers[other.client]
         return math.log(max(own, 1e-9) / max(theirs, 1e-9))
 
     def view(self, pa, of=None) -> View:
@@ -228,11 +236,10 @@ class PatronBargaining(Mechanism):
         Its estimate of the other's view reads the balance as ``pa`` does (mirrored), and the other's clash
         cost as the median (``clash_cost``: the other's own is private); stakes and losses are public.
         """
-        p, m = self.params, self.model
+        p = self.params
         other = next(o for o in self.patrons if o is not pa)
         balance = self._balance(pa, other) + self.misreading[pa.key].mean
-        held = {pa.client, other.client}
-        contact = any(m.control[c] in held for c in m.threatened)
+        contact = self._contact
         if of is not None:
             return View(-balance, self.escalation[pa.key], self.stake[other.key], contact,
                         max(0.0, self.fight_cost[other.key].mean), p.clash_cost)  # fmt: skip
@@ -258,7 +265,7 @@ class PatronBargaining(Mechanism):
         other = next(o for o in self.patrons if o is not pa)
         v = self.view(pa, of=other)
         _, m_other = best_escalation(v, p)
-        chance = win_chance(math.exp(clamp(v.log_balance, -50.0, 50.0)), p.steepness)
+        chance = chance_of(v.log_balance, p.steepness)
         slope = p.steepness * chance * (1 - chance) * (1 + v.stake)
         sd = slope * self.misreading[other.key].sd
         return reservation + m_other + p.caution * sd <= 1.0
@@ -349,6 +356,7 @@ class PatronBargaining(Mechanism):
         """Evidence, clash, choice, deal or breakdown, tacit understanding, own forces."""
         self._observe()
         self._clash()
+        self._sense()
         reservation = self._choose()
         self._bargain(reservation)
         self.tacit = not self.in_force and all(c == 0.0 for c in self.choice.values())
