@@ -9,7 +9,6 @@ from omegaconf import OmegaConf
 
 from sim.cli import preflight
 from sim.model import ConflictModel
-from sim.model.mechanisms.bargaining import PatronBargaining
 from sim.model.mechanisms.ceasefire import Ceasefire
 from sim.runner.compose import compose
 from sim.runner.experiment import prepare
@@ -130,7 +129,7 @@ def test_egypt_intervenes_more_where_the_red_line_is_crossed(exp):
 
 
 def test_deal_freezes_the_front_and_cuts_foreign_reinforcements(exp):
-    deal = params(exp, bargaining={"enabled": True, "deal_bias": -3.5, "break_hazard": 0.0}, **MOBILE)
+    deal = params(exp, bargaining={"enabled": True, "stake_scale": 20.0}, **MOBILE)  # a deal is struck early
     no_deal = params(exp, **MOBILE)
     moved_with, moved_without, reinf_with, reinf_without = [], [], [], []
     for i in range(N):
@@ -157,7 +156,9 @@ def test_clash_is_rare_unless_both_escalate(exp):
             "enabled": True,
             "initial_escalation": [0.1, 0.1],
             "escalation_rate": 0.0,
-            "deal_bias": -50.0,
+            "clash_hazard": 0.02,
+            "stake_scale": 0.0,
+            "caution": 10.0,
         },
     )
     hot = params(
@@ -166,7 +167,9 @@ def test_clash_is_rare_unless_both_escalate(exp):
             "enabled": True,
             "initial_escalation": [1.0, 1.0],
             "deescalation_rate": 0.0,
-            "deal_bias": -50.0,
+            "clash_hazard": 0.02,
+            "stake_scale": 0.0,
+            "caution": 10.0,
         },
     )
     clashes = lambda ms: sum(not math.isnan(m.outcomes()["tr_clash_day"]) for m in ms)  # noqa: E731
@@ -174,15 +177,7 @@ def test_clash_is_rare_unless_both_escalate(exp):
     assert clashes(runs(exp, hot, n=20, salt=6)) >= 10
 
 
-def test_a_deal_breaks_when_a_client_takes_a_place(exp):
-    p = params(exp, bargaining={"enabled": True, "deal_bias": 5.0, "break_hazard": 0.0})
-    m = ConflictModel(exp.theatre, p, 30, rng=1)
-    m.step()
-    b = m.mechanism(PatronBargaining)
-    assert b.in_force and m.offensives_frozen and m.assault_ratio_factor == p.bargaining.restraint
-    m.capture(exp.theatre.index("hun"), "GNA", [])  # a violation
-    m.step()
-    assert not math.isnan(b.deal_broken_day)
+# (a deal broken by a violation: tests/test_bargaining.py)
 
 
 # --- oil: the blockade decision -------------------------------------------------------------------
@@ -193,7 +188,7 @@ def test_pressure_lifts_the_blockade_sooner(exp):
         return [m.outcomes()["blockade_lifted_day"] for m in runs(exp, p, n=20, horizon=150, salt=7)]
 
     base = lifted(exp.config.mechanisms)
-    pressed = lifted(params(exp, bargaining={"enabled": True, "deal_bias": 2.0, "break_hazard": 0.0}))
+    pressed = lifted(params(exp, bargaining={"enabled": True, "stake_scale": 20.0}))  # a deal from day 1
     never = lifted(params(exp, oil={"lift_enabled": False}))
     assert all(math.isnan(d) for d in never)
     days = lambda xs: np.mean([150 if math.isnan(x) else x for x in xs])  # noqa: E731

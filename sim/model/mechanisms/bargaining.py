@@ -1,22 +1,29 @@
-"""Patron bargaining: Turkey and Russia weigh escalation against a deal.
+"""Patron bargaining: two patrons choose their escalation and bargain over a line of control.
 
 Seed: "Analysts expect that Turkey and Russia will avoid direct confrontation in Libya, and thus may
-reach a new agreement between them."
+reach a new agreement between them." The game itself (values, reservations, division) is in
+:mod:`sim.model.patron_game`. Each patron draws its private information once, when the mechanism is built:
+its misreading of the balance of power (normal, s.d. ``optimism_sd``, in log power ratio) and its cost of a
+direct clash (log-normal around ``clash_cost``). Daily, in this order:
 
-Each of the two patrons carries an escalation level e in [0, 1]: it rises by ``escalation_rate`` on a
-day its client loses a place or ground over the last week, and falls by ``deescalation_rate``
-otherwise. Its air sorties and reinforcements are scaled by (0.5 + e). Daily, in this order:
-
-1. **Clash.** With probability ``clash_hazard`` x e1 x e2 the patrons' forces clash directly (first day
-   recorded as ``<prefix>_clash_day``); both escalate to 1. Rare unless both have escalated.
-2. **Deal.** Without a deal in force, one is struck with probability logistic(deal_bias +
-   w_stalemate x days the front has not moved / 30 + w_cost x costs + w_clash_risk x e1 x e2), costs =
-   clients' losses / 1,000 + patrons' aircraft lost / 5 (``<prefix>_deal_day``, the first). A deal freezes the
-   front where it stands (the clients' attack units hold), makes assaults need ``restraint`` x the
-   usual force ratio, and cuts both patrons' sorties and reinforcements by ``reinforcement_cut``; it
-   puts patron pressure 1 on both clients (read by the ceasefire and oil mechanisms).
-3. **Breakdown.** A deal in force breaks with probability ``break_hazard`` a day, or at once if either
-   client takes a place from the other.
+1. **Evidence.** On a battle day (the clients lose ``battle_losses`` or more between them) each patron's
+   misreading shrinks (a battle is an observation of the true balance, noise ``battle_noise``) and its
+   belief of the daily cost of fighting moves toward the day's cost (aircraft it lost, its client's losses).
+2. **Clash.** While the clients are in contact, with chance ``clash_hazard`` x e1 x e2 the patrons' forces
+   clash (first day ``<prefix>_clash_day``): both lose aircraft and personnel at the place, and the clash,
+   priced at each one's own clash cost, enters their belief of the cost of fighting.
+3. **Choice.** Each patron chooses the escalation (0, 0.5, 1) of highest value; its escalation moves toward
+   it by at most ``escalation_rate`` up or ``deescalation_rate`` down a day (deployments take time).
+4. **Deal.** Without a deal: if the reservations leave a bargaining range the deal is struck
+   (``<prefix>_deal_day``, first): it freezes the front, makes assaults need ``restraint`` x the usual force
+   ratio, cuts both patrons' support by ``reinforcement_cut`` and puts patron pressure ``deal_pressure`` on
+   both clients. With a deal: it breaks (``<prefix>_deal_broken_day``) if a client loses a place to the
+   other, or a patron's reservation exceeds its share by more than ``renege_cost``.
+5. **Tacit understanding.** Without a deal, both patrons choosing restraint (0) is a tacit understanding
+   (``<prefix>_tacit_day``, first): mutual de-escalation, no division agreed.
+6. **Own forces.** A patron's own units (``patron_units``) go to their posts (``unit_posts``) under a deal or
+   an understanding, go forward as a reserve (to the place their client most needs) while their patron
+   chooses full escalation, and otherwise hold where they stand; they move by road like every unit.
 """
 
 from __future__ import annotations
@@ -25,49 +32,75 @@ import math
 from dataclasses import dataclass, field
 
 from sim.errors import ConfigError
-from sim.model.mechanisms import Mechanism, Outcome, Series, logistic, name_part
-from sim.schema import KM_MAX, bias, num, prob, weight
+from sim.model.decide import NormalBelief, clamp
+from sim.model.mechanisms import Mechanism, Outcome, Series, name_part
+from sim.model.patron_game import View, best_escalation, chance_of, division
+from sim.schema import days, num, prob
 
 __all__ = ["MECHANISM", "PatronBargaining"]
 
 
 @dataclass
 class Config:
-    """Patron bargaining (Turkey-Russia): escalation, a deal that freezes the front, or a clash.
+    """Patron bargaining: escalation chosen by expected value, a deal when a bargaining range exists.
 
-    Each patron's escalation e in [0, 1] rises by escalation_rate on days its client loses ground or a
-    place, and falls by deescalation_rate otherwise; its air sorties and reinforcements scale with
-    (0.5 + e). A deal is struck with daily probability logistic(deal_bias + w_stalemate x stalled
-    months + w_cost x costs + w_clash_risk x e1 e2), costs = (clients' losses / 1,000) + (aircraft
-    lost / 5). A direct clash happens with daily probability clash_hazard x e1 x e2 (rare unless both
-    escalate). Seed: "Analysts expect that Turkey and Russia will avoid direct confrontation in Libya,
-    and thus may reach a new agreement between them."
+    Values are in units of the line of control's value (the whole line = 1). See
+    sim/model/patron_game.py for the rule. Seed: "Analysts expect that Turkey and Russia will avoid direct
+    confrontation in Libya, and thus may reach a new agreement between them."
     """
 
     enabled: bool = False
-    # Theatre data (configs/theatre/*.yaml): the two patrons (backing opposite sides), their escalation
-    # on day 0 (empty: 0.5 each), and the prefix of the outcome names (``<prefix>_deal_day``).
+    # Theatre data (configs/theatre/*.yaml): the two patrons (backing opposite sides), their escalation on
+    # day 0 (empty: 0.5 each), the prefix of the outcome names (``<prefix>_deal_day``), their stakes
+    # (empty: 0.25 each), the patrons' own units and the post each goes to under a deal (both may be empty).
     patrons: list[str] = field(default_factory=list)
     initial_escalation: list[float] = field(default_factory=list)
     prefix: str = "patrons"
-    escalation_rate: float = prob(0.05)
-    deescalation_rate: float = prob(0.01)
-    deal_bias: float = bias(-7.0)
-    w_stalemate: float = weight(1.0)
-    w_cost: float = weight(1.0)
-    w_clash_risk: float = weight(3.0)
-    stall_km: float = num(5.0, 0.0, KM_MAX)
-    clash_hazard: float = prob(0.01)
+    stakes: list[float] = field(default_factory=list)
+    patron_units: list[str] = field(default_factory=list)
+    unit_posts: list[str] = field(default_factory=list)
+    # ASSUMPTION: multiplies the theatre's stakes (for sensitivity analysis; 1 = as the theatre says)
+    stake_scale: float = num(1.0, 0.0, 100.0)
+    # ASSUMPTION: the period a patron weighs when it compares fighting on with a deal (a month)
+    period_days: int = days(30, 1)
+    # ASSUMPTION: steepness of the contest success function: a 2:1 edge in power gives an 80 % chance
+    steepness: float = num(2.0, 0.0, 20.0)
+    # ASSUMPTION: full support against none shifts the believed balance by this (log power ratio): e^1 = 2.7x
+    leverage: float = num(1.0, 0.0, 10.0)
+    # ASSUMPTION: s.d. of each patron's private misreading of the balance (log power ratio)
+    optimism_sd: float = num(0.8, 0.0, 5.0)
+    # ASSUMPTION: s.d. of a battle's evidence about the balance (log power ratio)
+    battle_noise: float = num(3.0, 0.01, 100.0)
+    # ASSUMPTION: clients' losses in a day (both together) that make it a battle (a real assault)
+    battle_losses: float = num(200.0, 0.0, 1e6)
+    # ASSUMPTION: log power ratio a patron adds per 100 km its client advanced over trend_days
+    trend_weight: float = num(1.0, 0.0, 100.0)
+    trend_days: int = days(7, 1)  # ASSUMPTION: a week's advance is "gaining fast"
+    # ASSUMPTION: money a day at full escalation (a month: 1.5 % of the line)
+    support_cost: float = num(0.0005, 0.0, 1.0)
+    aircraft_cost: float = num(0.01, 0.0, 10.0)  # ASSUMPTION: one aircraft lost (a TB2 is ~US$5 m)
+    casualty_cost: float = num(0.02, 0.0, 10.0)  # ASSUMPTION: per 1,000 of its client's personnel lost
+    # ASSUMPTION: believed daily cost of losses at full escalation before any battle
+    fight_cost_prior: float = num(0.001, 0.0, 1.0)
+    clash_hazard: float = prob(0.003)  # ASSUMPTION: daily chance of a clash at e1 = e2 = 1 in contact
+    clash_cost: float = num(0.3, 0.0, 100.0)  # ASSUMPTION: median cost of a direct clash (0.3 of the line)
+    clash_cost_sd: float = num(0.7, 0.0, 5.0)  # ASSUMPTION: log-normal spread of the private clash cost
+    clash_aircraft: int = num(2, 0, 100)  # ASSUMPTION: aircraft each patron loses in a clash
+    clash_casualties: float = num(100.0, 0.0, 1e5)  # ASSUMPTION: personnel each side loses in a clash
+    escalation_rate: float = prob(0.05)  # ASSUMPTION: most escalation rises in a day (deployments take time)
+    deescalation_rate: float = prob(0.05)  # ASSUMPTION: most it falls in a day
+    caution: float = num(1.0, 0.0, 10.0)  # ASSUMPTION: s.d. of its estimate a patron wants the range to clear
+    # ASSUMPTION: reputation a patron loses by breaking a deal (Fearon 1997: audience costs)
+    renege_cost: float = num(0.1, 0.0, 10.0)
     # Under a deal: the clients' attack units hold where they are, assaults need restraint x the
     # usual force ratio, and the two patrons' sorties and reinforcements fall by reinforcement_cut.
     restraint: float = num(3.0, 1.0, 100.0)
     reinforcement_cut: float = prob(0.8)
     deal_pressure: float = prob(1.0)  # patron pressure on both clients while a deal holds
-    break_hazard: float = prob(0.003)  # daily chance the deal breaks down
 
 
 class PatronBargaining(Mechanism):
-    """Escalation, deal and clash between two patrons backing opposite sides."""
+    """Escalation, deal, tacit understanding and clash between two patrons backing opposite sides."""
 
     key = "bargaining"
     order = 50
@@ -75,7 +108,7 @@ class PatronBargaining(Mechanism):
 
     @classmethod
     def check(cls, params, theatre) -> None:
-        """Two patrons of the theatre backing different sides; one escalation each; a usable prefix."""
+        """Two patrons backing different sides; one escalation and stake each; own units and their posts."""
         patrons = ", ".join(sorted(theatre.patrons)) or "(the theatre has no patrons)"
         if len(params.patrons) != 2:
             raise ConfigError(
@@ -87,61 +120,250 @@ class PatronBargaining(Mechanism):
         a, b = (theatre.patrons[p].client for p in params.patrons)
         if a == b:
             raise ConfigError("mechanisms.bargaining.patrons: the two patrons must back different sides")
-        if len(params.initial_escalation) not in (0, 2):
-            raise ConfigError("mechanisms.bargaining.initial_escalation: give two values, one per patron")
+        for name in ("initial_escalation", "stakes"):
+            if len(getattr(params, name)) not in (0, 2):
+                raise ConfigError(f"mechanisms.bargaining.{name}: give two values, one per patron")
         for e in params.initial_escalation:
             if not 0 <= e <= 1:
                 raise ConfigError(f"mechanisms.bargaining.initial_escalation: {e} is outside [0, 1]")
+        for s in params.stakes:
+            if not 0 <= s <= 100:
+                raise ConfigError(f"mechanisms.bargaining.stakes: {s} is outside [0, 100]")
+        cls._check_units(params, theatre, (a, b))
+
+    @classmethod
+    def _check_units(cls, params, theatre, clients) -> None:
+        if len(params.unit_posts) != len(params.patron_units):
+            raise ConfigError("mechanisms.bargaining.unit_posts: give one post per unit of patron_units")
+        for u in params.patron_units:
+            if u not in theatre.units or theatre.units[u].faction not in clients:
+                raise ConfigError(f"mechanisms.bargaining.patron_units: {u!r} is not a unit of a client")
+        for place in params.unit_posts:
+            if place not in theatre.places:
+                raise ConfigError(f"mechanisms.bargaining.unit_posts: {place!r} is not a place")
 
     @classmethod
     def declare_outcomes(cls, params, theatre) -> tuple[Outcome, ...]:
-        """First deal and first clash (contract), first breakdown of a deal."""
+        """First deal and first clash (contract), first breakdown of a deal, first tacit understanding."""
         x = name_part(params.prefix, "patrons")
         return (
             Outcome(f"{x}_deal_day", "day", unit="day", label="Patrons' deal struck"),
             Outcome(f"{x}_clash_day", "day", unit="day", label="Patrons' forces clashed"),
             Outcome(f"{x}_deal_broken_day", "day", unit="day", label="Patrons' deal broken", contract=False),
+            Outcome(
+                f"{x}_tacit_day", "day", unit="day", label="Patrons' tacit understanding", contract=False
+            ),
         )
 
     @classmethod
     def declare_series(cls, params, theatre) -> tuple[Series, ...]:
-        """Whether a deal is in force, and each patron's escalation."""
+        """Whether a deal or an understanding is in force, and each patron's escalation."""
         x = name_part(params.prefix, "patrons")
         return (
             Series(f"{x}_deal_in_force", "0/1", "Patrons' deal in force"),
+            Series(f"{x}_tacit_in_force", "0/1", "Patrons' tacit understanding in force"),
             *(Series(f"{k}_escalation", "0-1", f"{k} escalation") for k in params.patrons),
         )
 
     def __init__(self, model) -> None:
-        """Look up the two patrons and set their initial escalation."""
+        """Look up the patrons, their units and posts; draw each patron's private information once."""
         super().__init__(model)
         p = self.params
         self.patrons = [model.patrons[k] for k in p.patrons]
-        self.deal_series = f"{name_part(p.prefix, 'patrons')}_deal_in_force"
-        initial = p.initial_escalation or [0.5] * len(self.patrons)
-        self.escalation = {pa.key: float(e) for pa, e in zip(self.patrons, initial, strict=True)}
-        self.in_force = False
-        self.deal_day = math.nan
-        self.clash_day = math.nan
-        self.deal_broken_day = math.nan
+        x = name_part(p.prefix, "patrons")
+        self.deal_series, self.tacit_series = f"{x}_deal_in_force", f"{x}_tacit_in_force"
+        initial = p.initial_escalation or [0.5, 0.5]
+        stakes = p.stakes or [0.25, 0.25]
+        keys = [pa.key for pa in self.patrons]
+        self.escalation = {k: float(e) for k, e in zip(keys, initial, strict=True)}
+        self.choice = dict(self.escalation)
+        self.stake = {k: float(s) * p.stake_scale for k, s in zip(keys, stakes, strict=True)}
+        self.misreading = {
+            k: NormalBelief(p.optimism_sd * model.rng.standard_normal(), p.optimism_sd**2) for k in keys
+        }
+        sd = p.clash_cost_sd
+        self.clash_cost = {k: p.clash_cost * math.exp(sd * model.rng.standard_normal()) for k in keys}
+        self.fight_cost = {k: NormalBelief(p.fight_cost_prior, p.fight_cost_prior**2 + 1e-12) for k in keys}
+        clients = {pa.client: pa.key for pa in self.patrons}
+        th = model.theatre
+        self.own_units = [
+            (u, clients[th.units[u].faction], th.index(post))
+            for u, post in zip(p.patron_units, p.unit_posts, strict=True)
+        ]
+        self.in_force = self.tacit = False
+        self.share: dict[str, float] = {}
+        self.deal_day = self.clash_day = self.deal_broken_day = self.tacit_day = math.nan
+        self._seen = self._tally()
+        self._sense()
         self._apply()
 
-    def _client_losing(self, client: str) -> bool:
+    # -- what the patrons see -----------------------------------------------------------------------
+
+    def _tally(self) -> dict[str, float]:
+        """Cumulative losses of each client and aircraft lost by each patron (to take daily differences)."""
         m = self.model
-        if m.places_lost_today.get(client, 0):
-            return True
-        h, week = m.series["front_km"], max(0, m.steps - 7)
-        gained = float(h[m.steps] - h[week])
-        return (
-            gained < -self.params.stall_km
-            if client == m.theatre.front_faction
-            else gained > self.params.stall_km
+        out = {pa.client: m.losses_cum[pa.client] for pa in self.patrons}
+        out.update({pa.key: float(pa.aircraft_lost) for pa in self.patrons})
+        return out
+
+    def _sense(self) -> None:
+        """Today's power of each client and whether they are in contact (read once a day by every view)."""
+        m = self.model
+        self._powers = {pa.client: 0.0 for pa in self.patrons}
+        for client in self._powers:  # Unit.power written out: this runs every day
+            for u in m.units_of[client]:
+                self._powers[client] += u.strength * u.quality * u.supply * (0.5 + 0.5 * u.morale)
+        held = set(self._powers)
+        self._contact = any(m.control[c] in held for c in m.threatened)
+
+    def _advance(self, client: str) -> float:
+        """Km the client advanced along the front line over the last ``trend_days`` (0 if unknown)."""
+        m = self.model
+        h = m.series["front_km"]
+        moved = float(h[m.steps] - h[max(0, m.steps - self.params.trend_days)])
+        if math.isnan(moved):
+            return 0.0
+        return moved if client == m.theatre.front_faction else -moved
+
+    def _balance(self, pa, other) -> float:
+        """Log power ratio of ``pa``'s client over the other's, as the state shows it (no misreading)."""
+        own, theirs = self._powers[pa.client], self._powers[other.client]
+        return math.log(max(own, 1e-9) / max(theirs, 1e-9))
+
+    def view(self, pa, of=None) -> View:
+        """What patron ``pa`` sees and believes today; with ``of``: its estimate of the other's view.
+
+        Its estimate of the other's view reads the balance as ``pa`` does (mirrored), and the other's clash
+        cost as the median (``clash_cost``: the other's own is private); stakes and losses are public.
+        """
+        p = self.params
+        other = next(o for o in self.patrons if o is not pa)
+        balance = self._balance(pa, other) + self.misreading[pa.key].mean
+        contact = self._contact
+        if of is not None:
+            return View(-balance, self.escalation[pa.key], self.stake[other.key], contact,
+                        max(0.0, self.fight_cost[other.key].mean), p.clash_cost)  # fmt: skip
+        balance += p.trend_weight * max(0.0, self._advance(pa.client)) / 100.0
+        return View(
+            log_balance=balance,
+            other_escalation=self.escalation[other.key],
+            stake=self.stake[pa.key],
+            contact=contact,
+            fight_cost=max(0.0, self.fight_cost[pa.key].mean),
+            clash_cost=self.clash_cost[pa.key],
         )
 
-    def _costs(self) -> float:
+    def sees_range(self, pa, reservation: float) -> bool:
+        """Whether ``pa`` believes a bargaining range exists.
+
+        It does if its reservation, plus its estimate of the other's, plus ``caution`` s.d. of that
+        estimate, is at most the whole line.
+        The estimate's s.d. is the spread of the other's reservation from what the other may still misread
+        of the balance (its misreading's s.d., which battles shrink; public: both see the same battles).
+        """
+        p = self.params
+        other = next(o for o in self.patrons if o is not pa)
+        v = self.view(pa, of=other)
+        _, m_other = best_escalation(v, p)
+        chance = chance_of(v.log_balance, p.steepness)
+        slope = p.steepness * chance * (1 - chance) * (1 + v.stake)
+        sd = slope * self.misreading[other.key].sd
+        return reservation + m_other + p.caution * sd <= 1.0
+
+    def _observe(self) -> None:
+        """Battles reveal the balance and the cost of fighting (nothing is learnt on a quiet day)."""
+        p, now = self.params, self._tally()
+        today = {k: now[k] - self._seen[k] for k in now}
+        self._seen = now
+        if sum(today[pa.client] for pa in self.patrons) < max(p.battle_losses, 1e-9):
+            return
+        for pa in self.patrons:
+            self.misreading[pa.key].observe(0.0, p.battle_noise**2)
+            cost = today[pa.client] / 1000 * p.casualty_cost + today[pa.key] * p.aircraft_cost
+            self.fight_cost[pa.key].observe(cost, p.fight_cost_prior**2 + 1e-12)
+
+    # -- the day ------------------------------------------------------------------------------------
+
+    def _clash(self) -> None:
+        """A direct clash while the clients are in contact and both patrons escalated (a physical hazard)."""
+        m, p = self.model, self.params
+        places = sorted(c for c in m.threatened if m.control[c] in {pa.client for pa in self.patrons})
+        e1, e2 = (self.escalation[pa.key] * (1 - p.reinforcement_cut * self.in_force) for pa in self.patrons)
+        if not places or m.rng.random() >= p.clash_hazard * e1 * e2:
+            return
+        if math.isnan(self.clash_day):
+            self.clash_day = float(m.steps)
+        place = places[0]
+        for pa in self.patrons:
+            for i in range(len(pa.aircraft)):
+                lost = min(int(p.clash_aircraft), int(pa.aircraft[i]))
+                if lost > 0:
+                    pa.aircraft[i] -= lost
+                    pa.aircraft_lost += lost
+                    break
+            near = [u for u in m.units_of[pa.client] if u.node == place or u.contact_place() == place]
+            own = {k for k, owner, _ in self.own_units if owner == pa.key}
+            near.sort(key=lambda u: (u.key not in own, -u.strength))
+            if near:
+                near[0].take_losses(min(p.clash_casualties, near[0].strength))
+            self.fight_cost[pa.key].observe(self.clash_cost[pa.key], p.fight_cost_prior**2 + 1e-12)
+
+    def _choose(self) -> dict[str, float]:
+        """Each patron's chosen escalation and reservation; escalation moves toward the choice."""
+        p = self.params
+        views = {pa.key: self.view(pa) for pa in self.patrons}
+        reservation = {}
+        for k, v in views.items():
+            self.choice[k], reservation[k] = best_escalation(v, p)
+        for k, e in self.escalation.items():
+            step = clamp(self.choice[k] - e, -p.deescalation_rate, p.escalation_rate)
+            self.escalation[k] = clamp(e + step)
+        return reservation
+
+    def _bargain(self, reservation: dict[str, float]) -> None:
+        """Strike a deal when a bargaining range exists; break one on a violation or when a patron reneges."""
+        m, p = self.model, self.params
+        k1, k2 = (pa.key for pa in self.patrons)
+        if not self.in_force:
+            shares = division(reservation[k1], reservation[k2])
+            if shares is not None and all(self.sees_range(pa, reservation[pa.key]) for pa in self.patrons):
+                self.in_force, self.share = True, dict(zip((k1, k2), shares, strict=True))
+                if math.isnan(self.deal_day):
+                    self.deal_day = float(m.steps)
+            return
+        violated = any(m.places_lost_today.get(pa.client, 0) for pa in self.patrons)
+        reneged = any(reservation[k] > self.share[k] + p.renege_cost for k in (k1, k2))
+        if violated or reneged:
+            self.in_force, self.share = False, {}
+            if math.isnan(self.deal_broken_day):
+                self.deal_broken_day = float(m.steps)
+
+    def _place_own_units(self) -> None:
+        """Posts under a deal or an understanding; forward as a reserve at full escalation; else hold."""
         m = self.model
-        losses = sum(m.losses_cum[pa.client] for pa in self.patrons)
-        return losses / 1000 + sum(pa.aircraft_lost for pa in self.patrons) / 5
+        for key, owner, post in self.own_units:
+            u = m.unit_by_key.get(key)
+            if u is None:
+                continue
+            if self.in_force or self.tacit:
+                u.role, u.home = "defend", post
+            elif self.choice[owner] >= 1.0:
+                u.role = "reserve"
+            elif u.role == "reserve":
+                u.role, u.home = "defend", (u.node if u.dest < 0 else u.target)
+
+    def step(self) -> None:
+        """Evidence, clash, choice, deal or breakdown, tacit understanding, own forces."""
+        self._observe()
+        self._clash()
+        self._sense()
+        reservation = self._choose()
+        self._bargain(reservation)
+        self.tacit = not self.in_force and all(c == 0.0 for c in self.choice.values())
+        if self.tacit and math.isnan(self.tacit_day):
+            self.tacit_day = float(self.model.steps)
+        self._place_own_units()
+        self._apply()
 
     def _apply(self) -> None:
         """Push the current escalation and deal state into the model's support and restraint."""
@@ -156,48 +378,22 @@ class PatronBargaining(Mechanism):
         else:
             m.pressure_sources.pop("deal", None)
 
-    def step(self) -> None:
-        """Escalation, clash, deal, breakdown."""
-        m, p = self.model, self.params
-        for pa in self.patrons:
-            e = self.escalation[pa.key]
-            e = e + p.escalation_rate if self._client_losing(pa.client) else e - p.deescalation_rate
-            self.escalation[pa.key] = min(1.0, max(0.0, e))
-        e1, e2 = (self.escalation[pa.key] for pa in self.patrons)
-        if m.rng.random() < p.clash_hazard * e1 * e2:
-            if math.isnan(self.clash_day):
-                self.clash_day = float(m.steps)
-            for pa in self.patrons:
-                self.escalation[pa.key] = 1.0
-        if not self.in_force:
-            x = p.deal_bias + p.w_stalemate * m.stalled_days(p.stall_km) / 30
-            x += p.w_cost * self._costs() + p.w_clash_risk * e1 * e2
-            if m.rng.random() < logistic(x):
-                self.in_force = True
-                if math.isnan(self.deal_day):
-                    self.deal_day = float(m.steps)
-        else:
-            violated = any(m.places_lost_today.get(pa.client, 0) for pa in self.patrons)
-            if violated or m.rng.random() < p.break_hazard:
-                self.in_force = False
-                if math.isnan(self.deal_broken_day):
-                    self.deal_broken_day = float(m.steps)
-        self._apply()
-
     def record(self, day: int) -> None:
-        """Deal in force and each patron's escalation."""
+        """Deal and understanding in force, and each patron's escalation."""
         s = self.model.series
         s[self.deal_series][day] = float(self.in_force)
+        s[self.tacit_series][day] = float(self.tacit)
         for pa in self.patrons:
             s[f"{pa.key}_escalation"][day] = self.escalation[pa.key]
 
     def outcomes(self) -> dict:
-        """Contract outcomes of the bargaining."""
+        """Outcomes of the bargaining."""
         x = name_part(self.params.prefix, "patrons")
         return {
             f"{x}_deal_day": self.deal_day,
             f"{x}_clash_day": self.clash_day,
             f"{x}_deal_broken_day": self.deal_broken_day,
+            f"{x}_tacit_day": self.tacit_day,
         }
 
 

@@ -1,0 +1,85 @@
+"""The patrons' bargaining game: the value of escalating, the reservation share and the division.
+
+Two patrons back opposite sides and bargain over a line of control (the share of the contested ground
+each client keeps, value 1 in all). A patron compares fighting on with a deal (Fearon 1995, "Rationalist
+explanations for war", International Organization 49: 379-414):
+
+* **Fighting on** at escalation e (0, 0.5 or 1) is worth
+
+      V(e) = p(e) (1 + S) - S - T [e (support_cost + F) + h e e_other c K]
+
+  where p(e) is the patron's believed chance that its client takes the line, S its stake (its position in
+  the country, lost if its client is defeated: bases, contracts, influence; Salehyan 2010), T the period
+  it weighs (``period_days``), F its believed daily cost of losses at full escalation, h the daily chance
+  of a direct clash with both at full escalation, c = 1 while the clients' forces are in contact (else 0)
+  and K its own cost of a clash (private, drawn once per run).
+* p(e) is the ratio-form contest success function (Hirshleifer 1989) of the patron's believed balance:
+  the clients' power ratio as it reads it (its private misreading, shrinking with every battle: battles
+  reveal the balance, Slantchev 2003), shifted by ``leverage`` x (e - e_other) (support moves the balance)
+  and, when its client is advancing, by the advance it expects to continue (``trend_weight``).
+* Its **reservation** m is max over e of V(e): the smallest share of the line it accepts rather than fight.
+  A **deal** exists when m_1 + m_2 <= 1 (a bargaining range); the division splits the surplus equally
+  (Nash 1950). It fails through information (mutual optimism: both misread the balance in their favour)
+  or commitment (a client advancing fast: its patron counts the ground it expects to gain, the other only
+  the present: Powell 2006, "War as a commitment problem", International Organization 60: 169-203).
+
+Pure functions: no model, no randomness.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sim.model.decide import choose
+
+__all__ = ["LEVELS", "View", "best_escalation", "chance_of", "division", "war_value"]
+
+#: The escalation levels a patron chooses among: restraint, the current commitment, full escalation.
+LEVELS = (0.0, 0.5, 1.0)
+_KEYS = {str(e): e for e in LEVELS}
+
+
+@dataclass(slots=True)
+class View:
+    """What a patron sees and believes on a day (all values in units of the line's value)."""
+
+    log_balance: float  # believed log power ratio of its client over the other's client
+    other_escalation: float  # the other patron's escalation, seen
+    stake: float  # S: its position, lost if its client is defeated
+    contact: bool  # the clients' forces are in contact somewhere
+    fight_cost: float  # F: believed daily cost of losses at full escalation
+    clash_cost: float  # K: its own cost of a direct clash (private)
+
+
+def chance_of(log_ratio: float, steepness: float) -> float:
+    """:func:`sim.model.decide.win_chance` of the power ratio e^log_ratio, from its log (runs daily)."""
+    x = min(700.0, max(-700.0, steepness * log_ratio))
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def war_value(view: View, e: float, p) -> float:
+    """V(e): the expected value of fighting on for a period at escalation ``e`` (``p``: the Config)."""
+    chance = chance_of(view.log_balance + p.leverage * (e - view.other_escalation), p.steepness)
+    hazard = p.clash_hazard * e * view.other_escalation if view.contact else 0.0
+    daily = e * (p.support_cost + view.fight_cost) + hazard * view.clash_cost
+    return chance * (1 + view.stake) - view.stake - p.period_days * daily
+
+
+def best_escalation(view: View, p) -> tuple[float, float]:
+    """The escalation of highest value (the lowest among equals) and that value (the reservation m)."""
+    values = {key: war_value(view, e, p) for key, e in _KEYS.items()}
+    best = choose(values)
+    return _KEYS[best], values[best]
+
+
+def division(m1: float, m2: float) -> tuple[float, float] | None:
+    """Shares of the line (x1, x2) if the reservations leave a bargaining range (m1 + m2 <= 1), else None.
+
+    Each gets its reservation plus half the surplus 1 - m1 - m2 (the Nash bargaining solution with equal
+    weights).
+    """
+    surplus = 1.0 - m1 - m2
+    if surplus < 0:
+        return None
+    return m1 + surplus / 2, m2 + surplus / 2
