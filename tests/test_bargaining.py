@@ -73,9 +73,10 @@ def test_higher_costs_make_a_deal_likelier_and_earlier(exp):
 def test_a_clash_costs_aircraft_and_changes_the_patrons_support(exp):
     """A clash costs both patrons aircraft and lowers their support.
 
-    Same seeds, no deal possible: runs where both patrons are escalated and clash every day they can,
+    Same seeds, no deal possible: runs where both patrons are escalated and clash on every assault day,
     against runs where they never clash.
     """
+    clashed = 0
     no_deal = {"caution": 10.0, "initial_escalation": [1.0, 1.0]}
     quiet = params(exp, {**no_deal, "clash_hazard": 0.0})
     clash = params(exp, {**no_deal, "clash_hazard": 1.0})
@@ -86,7 +87,8 @@ def test_a_clash_costs_aircraft_and_changes_the_patrons_support(exp):
             lost[name].append(sum(pa.aircraft_lost for pa in m.patrons.values()))
             support[name].append(np.mean([m.support[k] for k in ("turkey", "russia")]))
             if name == "clash":
-                assert m.outcomes()["tr_clash_day"] <= 5
+                clashed += not math.isnan(m.outcomes()["tr_clash_day"])
+    assert clashed >= 15  # most runs see an assault in 40 days
     assert np.mean(lost["clash"]) > np.mean(lost["quiet"]) + 2
     assert np.mean(support["clash"]) < np.mean(support["quiet"]) - 0.2
 

@@ -113,6 +113,7 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
         if c >= 0:
             contested[c].append(u)
     model.threatened = set(contested)
+    model.assaulted_places = set()
     losses: dict[str, float] = defaultdict(float)
     assaulted: set[Unit] = set()
     if not contested or model.ceasefire_in_force:
@@ -137,6 +138,7 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
         assault = ratio >= demanded * model.factions[attacker_side].deterrence(place)
         intensity = 1.0 if assault else params.skirmish_intensity
         if assault:
+            model.assaulted_places.add(place)
             assaulted.update(attackers)
             assaulted.update(defenders)
         rate = params.kill_rate * intensity

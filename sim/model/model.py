@@ -70,6 +70,7 @@ class ConflictModel(mesa.Model):
 
         self.control = [theatre.places[p].control for p in theatre.place_ids]
         self.threatened: set[int] = set()
+        self.assaulted_places: set[int] = set()  # places assaulted today (not mere skirmishes)
         self.captured_day: dict[str, float] = {p: math.nan for p in theatre.watch_places}
         self._control_version = 0
         self._supply_cache: dict[str, tuple[int, np.ndarray]] = {}

@@ -66,10 +66,18 @@ def war_value(view: View, e: float, p) -> float:
     return chance * (1 + view.stake) - view.stake - p.period_days * daily
 
 
-def best_escalation(view: View, p) -> tuple[float, float]:
-    """The escalation of highest value (the lowest among equals) and that value (the reservation m)."""
+def best_escalation(view: View, p, current: float | None = None) -> tuple[float, float]:
+    """The escalation of highest value (the lowest among equals) and that value (the reservation m).
+
+    A patron keeps its ``current`` choice unless another is worth more than ``p.switch_cost`` more:
+    changing posture (redeploying, explaining it at home) has a cost, which also stops two patrons from
+    chasing each other's moves round in a cycle when nothing in the war changes.
+    """
     values = {key: war_value(view, e, p) for key, e in _KEYS.items()}
     best = choose(values)
+    kept = next((k for k, e in _KEYS.items() if e == current), None)
+    if kept is not None and values[kept] >= values[best] - p.switch_cost:
+        best = kept
     return _KEYS[best], values[best]
 
 

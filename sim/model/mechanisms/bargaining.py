@@ -9,9 +9,9 @@ direct clash (log-normal around ``clash_cost``). Daily, in this order:
 1. **Evidence.** On a battle day (the clients lose ``battle_losses`` or more between them) each patron's
    misreading shrinks (a battle is an observation of the true balance, noise ``battle_noise``) and its
    belief of the daily cost of fighting moves toward the day's cost (aircraft it lost, its client's losses).
-2. **Clash.** While the clients are in contact, with chance ``clash_hazard`` x e1 x e2 the patrons' forces
-   clash (first day ``<prefix>_clash_day``): both lose aircraft and personnel at the place, and the clash,
-   priced at each one's own clash cost, enters their belief of the cost of fighting.
+2. **Clash.** On a day of an assault between the clients, with chance ``clash_hazard`` x e1 x e2 the
+   patrons' forces clash (``<prefix>_clash_day``): both lose aircraft and men, and the clash, priced at
+   each one's own clash cost, enters their belief of the cost of fighting.
 3. **Choice.** Each patron chooses the escalation (0, 0.5, 1) of highest value; its escalation moves toward
    it by at most ``escalation_rate`` up or ``deescalation_rate`` down a day (deployments take time).
 4. **Deal.** Without a deal: if the reservations leave a bargaining range the deal is struck
@@ -19,11 +19,9 @@ direct clash (log-normal around ``clash_cost``). Daily, in this order:
    ratio, cuts both patrons' support by ``reinforcement_cut`` and puts patron pressure ``deal_pressure`` on
    both clients. With a deal: it breaks (``<prefix>_deal_broken_day``) if a client loses a place to the
    other, or a patron's reservation exceeds its share by more than ``renege_cost``.
-5. **Tacit understanding.** Without a deal, both patrons choosing restraint (0) is a tacit understanding
-   (``<prefix>_tacit_day``, first): mutual de-escalation, no division agreed.
+5. **Tacit understanding.** Without a deal, both choosing restraint (``<prefix>_tacit_day``, first).
 6. **Own forces.** A patron's own units (``patron_units``) go to their posts (``unit_posts``) under a deal or
-   an understanding, go forward as a reserve (to the place their client most needs) while their patron
-   chooses full escalation, and otherwise hold where they stand; they move by road like every unit.
+   an understanding, forward as a reserve while their patron chooses full escalation; they move by road.
 """
 
 from __future__ import annotations
@@ -44,9 +42,8 @@ __all__ = ["MECHANISM", "PatronBargaining"]
 class Config:
     """Patron bargaining: escalation chosen by expected value, a deal when a bargaining range exists.
 
-    Values are in units of the line of control's value (the whole line = 1). See
-    sim/model/patron_game.py for the rule. Seed: "Analysts expect that Turkey and Russia will avoid direct
-    confrontation in Libya, and thus may reach a new agreement between them."
+    Values are in units of the line of control's value (the whole line = 1); the rule is in
+    sim/model/patron_game.py. Seed: see the module's docstring.
     """
 
     enabled: bool = False
@@ -61,16 +58,13 @@ class Config:
     unit_posts: list[str] = field(default_factory=list)
     # ASSUMPTION: multiplies the theatre's stakes (for sensitivity analysis; 1 = as the theatre says)
     stake_scale: float = num(1.0, 0.0, 100.0)
-    # ASSUMPTION: the period a patron weighs when it compares fighting on with a deal (a month)
-    period_days: int = days(30, 1)
+    period_days: int = days(30, 1)  # ASSUMPTION: the period a patron weighs fighting on against a deal
     # ASSUMPTION: steepness of the contest success function: a 2:1 edge in power gives an 80 % chance
     steepness: float = num(2.0, 0.0, 20.0)
     # ASSUMPTION: full support against none shifts the believed balance by this (log power ratio): e^1 = 2.7x
     leverage: float = num(1.0, 0.0, 10.0)
-    # ASSUMPTION: s.d. of each patron's private misreading of the balance (log power ratio)
-    optimism_sd: float = num(0.8, 0.0, 5.0)
-    # ASSUMPTION: s.d. of a battle's evidence about the balance (log power ratio)
-    battle_noise: float = num(3.0, 0.01, 100.0)
+    optimism_sd: float = num(0.8, 0.0, 5.0)  # ASSUMPTION: s.d. of a patron's misreading (log power ratio)
+    battle_noise: float = num(3.0, 0.01, 100.0)  # ASSUMPTION: s.d. of a battle's evidence (log power ratio)
     # ASSUMPTION: clients' losses in a day (both together) that make it a battle (a real assault)
     battle_losses: float = num(200.0, 0.0, 1e6)
     # ASSUMPTION: log power ratio a patron adds per 100 km its client advanced over trend_days
@@ -82,7 +76,8 @@ class Config:
     casualty_cost: float = num(0.02, 0.0, 10.0)  # ASSUMPTION: per 1,000 of its client's personnel lost
     # ASSUMPTION: believed daily cost of losses at full escalation before any battle
     fight_cost_prior: float = num(0.001, 0.0, 1.0)
-    clash_hazard: float = prob(0.003)  # ASSUMPTION: daily chance of a clash at e1 = e2 = 1 in contact
+    switch_cost: float = num(0.02, 0.0, 1.0)  # ASSUMPTION: cost of changing posture (2 % of the line)
+    clash_hazard: float = prob(0.003)  # ASSUMPTION: chance of a clash on an assault day at e1 = e2 = 1
     clash_cost: float = num(0.3, 0.0, 100.0)  # ASSUMPTION: median cost of a direct clash (0.3 of the line)
     clash_cost_sd: float = num(0.7, 0.0, 5.0)  # ASSUMPTION: log-normal spread of the private clash cost
     clash_aircraft: int = num(2, 0, 100)  # ASSUMPTION: aircraft each patron loses in a clash
@@ -285,9 +280,13 @@ class PatronBargaining(Mechanism):
     # -- the day ------------------------------------------------------------------------------------
 
     def _clash(self) -> None:
-        """A direct clash while the clients are in contact and both patrons escalated (a physical hazard)."""
+        """A direct clash in an assault between the clients with both patrons escalated (a physical hazard).
+
+        Only an assault exposes the patrons' forces to each other: a quiet standoff brings no clash.
+        """
         m, p = self.model, self.params
-        places = sorted(c for c in m.threatened if m.control[c] in {pa.client for pa in self.patrons})
+        clients = {pa.client for pa in self.patrons}
+        places = sorted(c for c in m.assaulted_places if m.control[c] in clients)
         e1, e2 = (self.escalation[pa.key] * (1 - p.reinforcement_cut * self.in_force) for pa in self.patrons)
         if not places or m.rng.random() >= p.clash_hazard * e1 * e2:
             return
@@ -314,7 +313,7 @@ class PatronBargaining(Mechanism):
         views = {pa.key: self.view(pa) for pa in self.patrons}
         reservation = {}
         for k, v in views.items():
-            self.choice[k], reservation[k] = best_escalation(v, p)
+            self.choice[k], reservation[k] = best_escalation(v, p, self.choice.get(k))
         for k, e in self.escalation.items():
             step = clamp(self.choice[k] - e, -p.deescalation_rate, p.escalation_rate)
             self.escalation[k] = clamp(e + step)
