@@ -280,10 +280,12 @@ class Unrest(Mechanism):
         its way, none (the faction waits to see its effect). Reads the state, never the day.
         """
         m, p = self.model, self.params
+        if share <= self.divert_tolerance:
+            return None  # sending cannot pay: the threat is never below 0
         place = self.places[k]
         det = m.unit_by_key.get(self._detachment_key(place))
         shortfall = self.base_strength[k] - self._strength_at(place)
-        if share <= self.divert_tolerance or (det is not None and det.node != place) or shortfall < 1:
+        if (det is not None and det.node != place) or shortfall < 1:
             return None
         cities = set(self.places)
         candidates = [
