@@ -95,8 +95,9 @@ def test_gna_does_not_reach_benghazi_in_a_week(exp):
 def test_lna_retakes_undefended_sharara_and_output_falls(exp):
     """The LNA's Fezzan force goes for Sharara (Wagner entered it on 25 June 2020)."""
     th = exp.theatre
+    kept = with_params(exp, oil={"lift_enabled": False})  # production, not the blockade decision
     for seed in range(5):
-        m = run(exp, run_seed(2, seed), horizon=30)
+        m = run(exp, run_seed(2, seed), horizon=30, params=kept)
         assert m.control[th.index("sharara")] == "LNA"
         assert m.series["oil_output_bpd"][-1] == pytest.approx(th.oil_background_bpd)
 
@@ -115,8 +116,9 @@ def test_weaker_defences_mean_more_captures_of_sirte(exp):
 
 def test_lifting_the_blockade_raises_oil_output(exp):
     lifted = with_params(exp, oil={"blockade": False})
+    kept = with_params(exp, oil={"lift_enabled": False})  # production, not the blockade decision
     for seed in range(5):
-        on = run(exp, run_seed(3, seed), horizon=40)
+        on = run(exp, run_seed(3, seed), horizon=40, params=kept)
         off = run(exp, run_seed(3, seed), horizon=40, params=lifted)
         assert off.series["oil_output_bpd"][-1] > on.series["oil_output_bpd"][-1] + 500_000
 

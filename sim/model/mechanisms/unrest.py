@@ -298,7 +298,8 @@ class Unrest(Mechanism):
         memo = {q: self.threat(q) for q in {u.node for u in candidates} | {u.target for u in candidates}}
         threats = {u: max(memo[u.node], memo[u.target]) for u in candidates}
         donor = min(candidates, key=lambda u: (threats[u], -u.strength, u.unique_id))
-        if share / self.divert_tolerance <= 1 + threats[donor]:
+        front = 1 + threats[donor]  # vs the city's share / tolerance
+        if math.isinf(front) or share <= self.divert_tolerance * front:
             return None  # the front needs them more
         moved = min(p.divert_strength, shortfall, p.divert_donor_share * donor.strength)
         return (donor, moved) if moved >= 1 else None
