@@ -101,11 +101,11 @@ def test_posterior_replaces_the_prior_of_its_keys_and_keeps_the_others(tmp_path)
     (tmp_path / "calibrated" / "two.yaml").write_text("# @package calibrated\n" + yaml.safe_dump(node))
     exp = prepare(compose(["uncertain=june2020", "+calibrated=two", f"hydra.searchpath=[file://{tmp_path}]"]))
     keys = [p.key for p in exp.uncertain]
-    assert "mechanisms.combat.kill_rate" not in keys and "mechanisms.oil.lift_per_30_days" in keys
+    assert "mechanisms.combat.kill_rate" not in keys and "mechanisms.oil.resolve_span" in keys
     tasks = plan(exp)
     assert {t.values["mechanisms.combat.kill_rate"] for t in tasks} == {0.0021, 0.0039}
-    lift = [t.values["mechanisms.oil.lift_per_30_days"] for t in tasks]
-    assert 0.3 <= min(lift) and max(lift) <= 1.1 and len(set(lift)) == len(lift)
+    lift = [t.values["mechanisms.oil.resolve_span"] for t in tasks]
+    assert 0.3 <= min(lift) and max(lift) <= 0.9 and len(set(lift)) == len(lift)
 
 
 @pytest.mark.parametrize(
@@ -274,8 +274,8 @@ def test_calibrate_command_writes_a_usable_posterior(prior, tmp_path, capsys):
     assert written["accepted"] >= 1 and written["prior_runs"] == 40
     assert [o["id"] for o in written["observations"]] == ["front_holds_60", "blockade_lifted"]
     assert all(o["source"] for o in written["observations"])
-    lift = next(p for p in written["parameters"] if p["key"] == "mechanisms.oil.lift_per_30_days")
-    assert lift["prior"] == {"dist": "uniform", "low": 0.3, "high": 1.1}
+    lift = next(p for p in written["parameters"] if p["key"] == "mechanisms.oil.resolve_span")
+    assert lift["prior"] == {"dist": "uniform", "low": 0.3, "high": 0.9}
     assert len(lift["values"]) == written["accepted"]
     assert (prior / "figures" / "calibration-june.png").stat().st_size > 10_000
     report = yaml.safe_load((prior / "calibration-june.json").read_text())
@@ -292,14 +292,12 @@ def test_calibrate_command_writes_a_usable_posterior(prior, tmp_path, capsys):
     exp = prepare(compose(["+calibrated=june", f"hydra.searchpath=[file://{configs}]", "mc.runs=50"]))
     accepted = runs.set_index("run_id").loc[report["accepted_runs"]]
     draws = {
-        tuple(
-            round(t.values[k], 4) for k in ("mechanisms.oil.lift_per_30_days", "mechanisms.combat.kill_rate")
-        )
+        tuple(round(t.values[k], 4) for k in ("mechanisms.oil.resolve_span", "mechanisms.combat.kill_rate"))
         for t in plan(exp)
     }
     rows = {
         (round(a, 4), round(b, 4))
-        for a, b in accepted[["mechanisms.oil.lift_per_30_days", "mechanisms.combat.kill_rate"]].itertuples(
+        for a, b in accepted[["mechanisms.oil.resolve_span", "mechanisms.combat.kill_rate"]].itertuples(
             index=False
         )
     }

@@ -39,14 +39,15 @@ def test_defaults_live_in_the_schema():
     """The composed defaults equal the dataclass defaults: YAML files do not redefine them.
 
     The theatre file adds only its own names (which places, patrons and cities the mechanisms act on):
-    every ``mechanisms`` key it sets is one whose schema default is empty (or an outcome-name prefix).
+    every ``mechanisms`` key it sets is one whose schema default is empty, zero (neutral: e.g. no days of
+    blockade before day 0) or an outcome-name prefix.
     """
     cfg = compose([])
     theatre_file = OmegaConf.load("configs/theatre/libya2020.yaml")
     schema = OmegaConf.structured(MechanismsConfig)
     for key, fields in theatre_file.mechanisms.items():
         for name in fields:
-            assert schema[key][name] in ("", [], "none", "patrons", "region"), f"{key}.{name}"
+            assert schema[key][name] in ("", [], "none", "patrons", "region", 0), f"{key}.{name}"
     assert OmegaConf.to_container(cfg.mechanisms) == OmegaConf.to_container(
         OmegaConf.merge(schema, theatre_file.mechanisms)
     )

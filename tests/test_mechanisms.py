@@ -185,21 +185,27 @@ def test_clash_is_rare_unless_both_escalate(exp):
 
 def test_pressure_lifts_the_blockade_sooner(exp):
     def lifted(p):
-        return [m.outcomes()["blockade_lifted_day"] for m in runs(exp, p, n=20, horizon=150, salt=7)]
+        return [m.outcomes()["blockade_lifted_day"] for m in runs(exp, p, n=40, horizon=150, salt=7)]
 
     base = lifted(exp.config.mechanisms)
     pressed = lifted(params(exp, bargaining={"enabled": True, "stake_scale": 20.0}))  # a deal from day 1
     never = lifted(params(exp, oil={"lift_enabled": False}))
     assert all(math.isnan(d) for d in never)
     days = lambda xs: np.mean([150 if math.isnan(x) else x for x in xs])  # noqa: E731
-    assert days(pressed) < days(base) - 30
+    # the patrons' displeasure weighs against the blockade's leverage: more runs lift it, and sooner
+    assert sum(map(math.isfinite, pressed)) > sum(map(math.isfinite, base)) + 6
+    assert days(pressed) < days(base) - 15
 
 
 def test_lost_revenue_is_hardship(exp):
-    m = simulate(exp.theatre, exp.config.mechanisms, 10, 3)
+    """Hardship is a stock: each day it moves toward the day's revenue gap by 1/strain_days of the way."""
+    m = simulate(exp.theatre, exp.config.mechanisms, 60, 3)
     h, out = m.series["hardship"], m.series["oil_output_bpd"]
-    ref = exp.theatre.oil_reference_bpd
-    np.testing.assert_allclose(h, exp.config.mechanisms.oil.hardship_weight * np.clip(1 - out / ref, 0, None))
+    p = exp.config.mechanisms.oil
+    target = p.hardship_weight * np.clip(1 - out / exp.theatre.oil_reference_bpd, 0, None)
+    np.testing.assert_allclose(h[1:], h[:-1] + (target[1:] - h[:-1]) / p.strain_days)
+    # day 0: the blockade had lasted blockade_days_before days, so hardship stood below its full weight
+    assert 0 < h[0] < target[0]
 
 
 # --- scenarios are configs ------------------------------------------------------------------------

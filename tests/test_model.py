@@ -97,8 +97,9 @@ def test_lna_retakes_undefended_sharara_and_output_falls(exp):
     th = exp.theatre
     fields = [sid for sid, s in th.oil_systems.items() if "sharara" in s.requires]
     assert fields
+    kept = with_params(exp, oil={"lift_enabled": False})  # production, not the blockade decision
     for seed in range(5):
-        m = run(exp, run_seed(2, seed), horizon=30)
+        m = run(exp, run_seed(2, seed), horizon=30, params=kept)
         assert m.control[th.index("sharara")] == "LNA"
         oil = next(x for x in m.mechanisms if x.key == "oil")
         assert all(oil.level[sid] == 0 for sid in fields)  # blockaded by the LNA again
@@ -118,8 +119,9 @@ def test_weaker_defences_mean_more_captures_of_sirte(exp):
 
 def test_lifting_the_blockade_raises_oil_output(exp):
     lifted = with_params(exp, oil={"blockade": False})
+    kept = with_params(exp, oil={"lift_enabled": False})  # production, not the blockade decision
     for seed in range(5):
-        on = run(exp, run_seed(3, seed), horizon=40)
+        on = run(exp, run_seed(3, seed), horizon=40, params=kept)
         off = run(exp, run_seed(3, seed), horizon=40, params=lifted)
         assert off.series["oil_output_bpd"][-1] > on.series["oil_output_bpd"][-1] + 500_000
 

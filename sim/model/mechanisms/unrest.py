@@ -9,21 +9,24 @@ a :class:`sim.model.epstein.CityUnrest` agent, so all cities step in one compile
 the drivers, then the grid steps:
 
 * legitimacy L = legitimacy_base - exclusion_penalty - legitimacy_drop_per_defeat x places the
-  faction has lost - legitimacy_drop_per_1000_killed x fatalities / 1,000 (clipped to [0, 1]);
-* hardship shift = the change in the oil mechanism's hardship since day 0 (lost revenue; negative once
-  output recovers), 0 if oil is off: the grievances people already had on day 0 are Epstein's
-  H ~ U(0, 1) at the base legitimacy;
+  faction has lost - legitimacy_drop_per_1000_killed x fatalities / 1,000 - legitimacy_drop_per_jailed x
+  the share of citizens in jail (repression breeds grievance: Lichbach 1987, Davenport 2007), in [0, 1];
+* hardship shift = the change in the oil mechanism's hardship since day 0 (its strain stock: it rises while
+  revenue stays lost, falls once output recovers), 0 if oil is off;
 * cops = cop_density x cells x (police_floor + (1 - police_floor) x the faction's strength now in the
   city / at the start), so units sent to the front take cops away.
 
-Then the coupling back: the population-weighted active share lowers the faction's cohesion by
-``cohesion_weight`` x share a day and feeds the blockade decision; a city whose active share, averaged
-over ``divert_days``, exceeds ``divert_threshold`` makes the faction detach ``divert_strength``
-personnel from its strongest unit outside the East and march them home to that city (a detachment
-unit that later diversions reinforce), as long as the city's forces are below their initial strength; a
-mean share averaged over ``govt_fall_days`` above
-``govt_fall_threshold`` brings down the region's government (``<region>_govt_fell_day``; a one-off
-cohesion loss).
+Then the faction's decisions, from what it sees (no day-number term; its two tolerances are private,
+drawn once per run):
+
+* **forces home**: a city whose mean active share over ``divert_days`` exceeds the faction's tolerance x
+  (1 + the threat at the donor's place) gets a detachment, the donor being the least-threatened unit
+  outside the cities (threat = enemy / own power within ``threat_km`` of where it stands or is going,
+  whichever is worse), the size the city's shortfall (capped), one order at a time; the donor is weaker at
+  once, the detachment marches home by road;
+* **the government's fall**: the regime sacrifices the region's government when the smoothed active share
+  (time constant ``govt_fall_days``, from the warmed-up level) exceeds the level it had weathered by more
+  than its tolerance (a one-off cohesion loss).
 """
 
 from __future__ import annotations
@@ -45,11 +48,11 @@ __all__ = ["MECHANISM", "Unrest"]
 class Config:
     """Civil unrest in one faction's cities (Libya: the LNA's East): an Epstein (2002) grid per city.
 
-    Legitimacy L = legitimacy_base - exclusion_penalty - legitimacy_drop_per_defeat x places the LNA
-    has lost - legitimacy_drop_per_1000_killed x fatalities / 1,000; hardship rises with lost oil
-    revenue (``oil.hardship``); cops scale with the LNA strength left in the city (never below
-    police_floor of the initial). Seed: "Haftar will face challenges in his strongholds in the Libyan
-    East, after he had excluded all of his opponents without mercy in the past."
+    Legitimacy falls with places lost, fatalities and the jailed share; hardship rises with lost oil
+    revenue (``oil.hardship``); cops scale with the LNA strength left in the city. The faction decides to
+    send forces home and to sacrifice the government from what it sees. Seed: "Haftar will face challenges
+    in his strongholds in the Libyan East, after he had excluded all of his opponents without mercy in the
+    past."
     """
 
     enabled: bool = False
@@ -71,20 +74,31 @@ class Config:
     exclusion_penalty: float = prob(0.05)  # the seed's "excluded all of his opponents"
     legitimacy_drop_per_defeat: float = prob(0.03)
     legitimacy_drop_per_1000_killed: float = prob(0.01)
+    # Repression feedback: legitimacy lost per unit of the share of citizens in jail. Arrests raise
+    # grievance (Lichbach 1987, "Deterrence or escalation?", J. Conflict Resolution 31: 266-297; Davenport
+    # 2007, "State repression and political order", Annu. Rev. Polit. Sci. 10: 1-23). ASSUMPTION: 10%
+    # jailed costs 0.03, as much as one place lost.
+    legitimacy_drop_per_jailed: float = prob(0.3)
     # Share of a city's security forces that remain (police, local units) when its army units leave.
     # ASSUMPTION.
     police_floor: float = prob(0.5)
-    # A city whose active share, averaged over divert_days, exceeds divert_threshold makes the LNA
-    # detach divert_strength personnel from its strongest unit outside the East (not attacking) and
-    # march them home; then the city's count restarts. ASSUMPTION: a battalion-size detachment.
+    # Forces home: the faction's tolerance of a city's mean active share over divert_days before it sends
+    # forces home from a place under no threat (doubled when the enemy there is as strong as its own
+    # forces). Private, drawn once per run from U(1 - tolerance_spread, 1 + tolerance_spread) x
+    # divert_threshold. ASSUMPTION: Epstein's outbursts at these densities reach 0.02-0.1.
     divert_threshold: float = prob(0.04)
     divert_days: int = days(7, 1)
-    divert_strength: float = num(1000.0, 0.0, 1_000_000.0)
-    # The eastern government falls when the population-weighted active share, averaged over
-    # govt_fall_days, exceeds govt_fall_threshold (the al-Thinni cabinet resigned on 13 Sep 2020 after
-    # weeks of protests; places.csv, al-Bayda note). ASSUMPTION for both values.
-    govt_fall_threshold: float = prob(0.04)
-    govt_fall_days: int = days(21, 1)
+    divert_strength: float = num(1000.0, 0.0, 1_000_000.0)  # most persons per order. ASSUMPTION: a battalion
+    divert_donor_share: float = prob(0.5)  # most of a donor's strength it gives. ASSUMPTION
+    threat_km: float = num(150.0, 0.0, 5000.0)  # ASSUMPTION: about two days' march (80 km/day)
+    # The government's fall: the regime sacrifices it (the al-Thinni cabinet offered its resignation on 13
+    # Sep 2020 after three days of protests over power cuts and living conditions in Benghazi, al-Marj and
+    # al-Bayda: https://crisis24.garda.com/fr/product/370746) when the active share smoothed over
+    # govt_fall_days exceeds the level it weathered before day 0 by more than its tolerance, drawn once per
+    # run as divert_threshold is. ASSUMPTION for both values.
+    govt_fall_threshold: float = prob(0.01)
+    govt_fall_days: int = days(60, 1)
+    tolerance_spread: float = prob(0.5)  # ASSUMPTION: the faction's private tolerances vary by +-50%
     cohesion_weight: float = prob(0.01)  # daily LNA cohesion loss per unit of active share
     govt_fall_cohesion: float = prob(0.1)  # one-off LNA cohesion loss when the government falls
 
@@ -126,6 +140,7 @@ class Unrest(Mechanism):
                 label="Detachments sent home",
                 contract=False,
             ),
+            Outcome("unrest_persons_sent", "number", unit="persons", label="Sent home", contract=False),
         )
 
     @classmethod
@@ -139,7 +154,7 @@ class Unrest(Mechanism):
         )
 
     def __init__(self, model) -> None:
-        """Build one Epstein grid per city, with its initial police strength."""
+        """Build one Epstein grid per city, settle it, and draw the faction's private tolerances."""
         from sim.model.epstein import CityUnrest  # the engine (Mesa, numba): only when the mechanism is on
         from sim.model.mechanisms.oil import OilEconomy
 
@@ -159,43 +174,52 @@ class Unrest(Mechanism):
             cop_density=p.cop_density,
             citizen_vision=p.vision,
             cop_vision=p.vision,
-            legitimacy=self._legitimacy(),
+            legitimacy=self._legitimacy(0.0),
             max_jail_term=p.max_jail_term,
         )
         self.unrest = CityUnrest(model, r, grid, blocks=len(p.cities))
         self.grid = self.unrest.grid
-        for _ in range(
-            p.warmup_steps
-        ):  # settle each society at its day-0 drivers (Epstein grids start quiet)
-            self.unrest.step()
+        self.reference = self._warm_up()  # the level of unrest the regime had weathered before day 0
+        self.smoothed = self.reference
+        model.unrest_share = self.smoothed  # the sustained level others read (the blockade decision)
+        # private, drawn once per run (Fearon 1995): how much unrest the faction tolerates
+        spread = p.tolerance_spread
+        self.divert_tolerance = p.divert_threshold * (1 + spread * (2 * float(model.rng.random()) - 1))
+        self.fall_tolerance = p.govt_fall_threshold * (1 + spread * (2 * float(model.rng.random()) - 1))
         self.oil = model.mechanism(OilEconomy)  # built before this mechanism (MECHANISMS order)
         self.hardship0 = self.oil.hardship if self.oil is not None else 0.0
         self.base_cops = self.grid.cops_per_block().tolist()
         self.cops = list(self.base_cops)
         self.base_strength = [self._strength_at(i) for i in self.places]
         self.history = np.zeros((model.horizon_days + 1, len(p.cities)))  # active share per day
-        self.since_divert = [0] * len(p.cities)
         self.share = float(self.weights @ self.grid.active_shares())  # after warm-up
         self.peak = self.share
         self.fell_day = math.nan
         self.diversions = 0
+        self.persons_sent = 0.0
+
+    def _warm_up(self) -> float:
+        """Settle each society at its day-0 drivers (grids start quiet); the mean share of the last half."""
+        shares = []
+        for _ in range(self.params.warmup_steps):
+            self.grid.legitimacy = self._legitimacy(self.grid.jailed_share)
+            self.unrest.step()
+            shares.append(float(self.weights @ self.grid.active_shares()))
+        half = shares[len(shares) // 2 :]
+        return float(np.mean(half)) if half else 0.0
 
     def _strength_at(self, place: int) -> float:
         return sum(u.strength for u in self.model.units_at(place) if u.faction == self.faction)
 
-    def _legitimacy(self) -> float:
+    def _legitimacy(self, jailed: float) -> float:
         p, m = self.params, self.model
         lost = m.places_lost_cum.get(self.faction, 0)
         x = p.legitimacy_base - p.exclusion_penalty - p.legitimacy_drop_per_defeat * lost
-        x -= p.legitimacy_drop_per_1000_killed * m.fatalities / 1000
+        x -= p.legitimacy_drop_per_1000_killed * m.fatalities / 1000 + p.legitimacy_drop_per_jailed * jailed
         return min(1.0, max(0.0, x))
 
-    def step(self) -> None:
-        """Set the drivers, step the grids, feed unrest back into the war."""
-        m, p = self.model, self.params
-        g = self.grid
-        g.legitimacy = self._legitimacy()
-        g.hardship_shift = (self.oil.hardship - self.hardship0) if self.oil is not None else 0.0
+    def _set_cops(self) -> None:
+        p, g = self.params, self.grid
         for k, place in enumerate(self.places):
             base = self.base_strength[k]
             ratio = min(1.0, self._strength_at(place) / base) if base > 0 else 1.0
@@ -203,59 +227,91 @@ class Unrest(Mechanism):
             if cops != self.cops[k]:
                 g.set_cops(cops, k)
                 self.cops[k] = cops
+
+    def step(self) -> None:
+        """Set the drivers, step the grids, then the faction's decisions and the coupling to the war."""
+        m, p = self.model, self.params
+        g = self.grid
+        g.legitimacy = self._legitimacy(g.jailed_share)
+        g.hardship_shift = (self.oil.hardship - self.hardship0) if self.oil is not None else 0.0
+        self._set_cops()
         self.unrest.step()
         shares = g.active_shares()
         day = m.steps
         self.history[day] = shares
-        window = None  # mean shares over the last divert_days days, when a city's counter is due
+        window = self.history[max(1, day - p.divert_days + 1) : day + 1].mean(axis=0)
         for k, place in enumerate(self.places):
-            self.since_divert[k] += 1
-            if self.since_divert[k] >= p.divert_days:
-                if window is None:
-                    window = self.history[max(1, day - p.divert_days + 1) : day + 1].mean(axis=0)
-                if window[k] > p.divert_threshold:
-                    self._divert(k, place)
-                    self.since_divert[k] = 0
+            choice = self.forces_home(k, float(window[k]))
+            if choice is not None:
+                self._detach(*choice, place)
         self.share = float(self.weights @ shares)
         self.peak = max(self.peak, self.share)
-        m.unrest_share = self.share
         faction = m.factions[self.faction]
         faction.cohesion = max(0.0, faction.cohesion - p.cohesion_weight * self.share)
-        if day >= p.govt_fall_days and math.isnan(self.fell_day):
-            recent = self.history[max(1, day - p.govt_fall_days + 1) : day + 1] @ self.weights
-            if recent.mean() > p.govt_fall_threshold:  # sustained unrest
-                self.fell_day = float(day)
-                faction.cohesion = max(0.0, faction.cohesion - p.govt_fall_cohesion)
+        self.smoothed += (self.share - self.smoothed) / p.govt_fall_days
+        m.unrest_share = self.smoothed
+        if self.fall_due():
+            self.fell_day = float(day)  # the regime sacrifices the government
+            faction.cohesion = max(0.0, faction.cohesion - p.govt_fall_cohesion)
 
-    def _divert(self, k: int, place: int) -> None:
-        """Detach ``divert_strength`` from the strongest unit outside the East and send it home.
+    def _detachment_key(self, place: int) -> str:
+        return f"{self.faction.lower()}_{self.model.theatre.place_ids[place]}_detachment"
 
-        Only while the city's forces, counting a detachment still on its way, are below their initial
-        strength: more troops than that cannot restore a legitimacy the regime has lost.
-        """
+    def threat(self, place: int) -> float:
+        """Enemy power / own power within ``threat_km`` by road of a place (0 with no enemy near)."""
         m = self.model
+        near = m.theatre.dist[place] <= self.params.threat_km
+        own = enemy = 0.0
+        for u in m.all_units():
+            if near[u.node] and not u.broken:
+                if u.faction == self.faction:
+                    own += u.power
+                else:
+                    enemy += u.power
+        return enemy / own if own > 0 else (math.inf if enemy > 0 else 0.0)
+
+    def forces_home(self, k: int, share: float):
+        """The faction's choice for city ``k`` at this mean active share: (donor, persons) or None.
+
+        Expected cost of the city's unrest, in units of the faction's tolerance: share / tolerance; expected
+        cost at the front of a detachment from a donor: 1 + the threat where the donor stands or is going.
+        The donor is the least-threatened unit outside the cities; the size is the city's shortfall against
+        its day-0 strength, capped by ``divert_strength`` and the donor's share; while a detachment is on
+        its way, none (the faction waits to see its effect). Reads the state, never the day.
+        """
+        m, p = self.model, self.params
+        if share <= self.divert_tolerance:
+            return None  # sending cannot pay: the threat is never below 0
+        place = self.places[k]
+        det = m.unit_by_key.get(self._detachment_key(place))
+        shortfall = self.base_strength[k] - self._strength_at(place)
+        if (det is not None and det.node != place) or shortfall < 1:
+            return None
         cities = set(self.places)
-        key = f"{self.faction.lower()}_{m.theatre.place_ids[place]}_detachment"
-        on_way = (
-            m.unit_by_key[key].strength if key in m.unit_by_key and m.unit_by_key[key].node != place else 0.0
-        )
-        if self._strength_at(place) + on_way >= self.base_strength[k]:
-            return
         candidates = [
             u
             for u in m.units_of[self.faction]
-            if not u.broken
-            and u.role != "attack"
-            and u.key != key
-            and u.node not in cities
-            and not (u.dest >= 0 and u.dest in cities)
+            if not u.broken and u.role != "attack" and u.node not in cities and u.target not in cities
         ]
         if not candidates:
-            return
-        donor = max(candidates, key=lambda u: (u.strength, -u.unique_id))
-        moved = min(self.params.divert_strength, donor.strength - 1)
-        if moved < 1:
-            return
+            return None
+        memo = {q: self.threat(q) for q in {u.node for u in candidates} | {u.target for u in candidates}}
+        threats = {u: max(memo[u.node], memo[u.target]) for u in candidates}
+        donor = min(candidates, key=lambda u: (threats[u], -u.strength, u.unique_id))
+        front = 1 + threats[donor]  # vs the city's share / tolerance
+        if math.isinf(front) or share <= self.divert_tolerance * front:
+            return None  # the front needs them more
+        moved = min(p.divert_strength, shortfall, p.divert_donor_share * donor.strength)
+        return (donor, moved) if moved >= 1 else None
+
+    def fall_due(self) -> bool:
+        """Whether the regime sacrifices the government: smoothed unrest above the weathered + tolerance."""
+        return math.isnan(self.fell_day) and self.smoothed - self.reference > self.fall_tolerance
+
+    def _detach(self, donor, moved: float, place: int) -> None:
+        """Move ``moved`` persons from the donor (weaker at once) to the city's detachment, marching home."""
+        m = self.model
+        key = self._detachment_key(place)
         donor.strength -= moved
         unit = m.unit_by_key.get(key)
         if unit is None:  # a new detachment, marching home from where the donor stands
@@ -279,20 +335,22 @@ class Unrest(Mechanism):
         else:
             unit.strength += moved
         self.diversions += 1
+        self.persons_sent += moved
 
     def record(self, day: int) -> None:
         """Mean active share, legitimacy and the share of cops left."""
         s = self.model.series
         s["unrest_active_share"][day] = self.share
-        s[self.names[0]][day] = self._legitimacy()
+        s[self.names[0]][day] = self.grid.legitimacy
         s[self.names[1]][day] = self.grid.n_cops / max(1, sum(self.base_cops))
 
     def outcomes(self) -> dict:
-        """Contract outcomes of the unrest mechanism."""
+        """Contract outcomes of the unrest mechanism, and the detachments sent home."""
         return {
             "unrest_peak_active_share": self.peak,
             self.names[2]: self.fell_day,
             "unrest_diversions": self.diversions,
+            "unrest_persons_sent": self.persons_sent,
         }
 
 
