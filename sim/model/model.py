@@ -143,12 +143,6 @@ class ConflictModel(mesa.Model):
         """Patron pressure to de-escalate, in [0, 1] (the strongest current source)."""
         return max(self.pressure_sources.values(), default=0.0)
 
-    def stalled_days(self, km: float) -> int:
-        """Days since ``front_km`` last moved by more than ``km`` from today's value."""
-        h = self.series["front_km"][: self.steps + 1]
-        moved = np.flatnonzero(np.abs(h - h[-1]) > km)
-        return int(self.steps - moved[-1]) if len(moved) else int(self.steps)
-
     # -- queries ------------------------------------------------------------------------------------
 
     def series_names(self) -> list[str]:
