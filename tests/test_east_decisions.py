@@ -69,18 +69,19 @@ def test_more_revenue_lost_lifts_the_blockade_more_often(base):
 
 
 def test_more_leverage_keeps_the_blockade_longer(base):
-    def lifted_after_defeats(lost, salt):
-        out = []
-        for i in range(40):
-            m = ConflictModel(base.theatre, base.config.mechanisms, 150, rng=run_seed(520 + salt, i))
-            m.places_lost_cum["LNA"] = lost  # defeats: the blockade is its last bargaining chip
-            for day in range(1, 151):
-                m.steps = day
-                m.mechanism(OilEconomy).step()
-            out.append(m.mechanism(OilEconomy).lifted_day)
-        return np.isfinite(out).sum()
+    """With revenue lost (Sharara shut too), defeats make the blockade worth keeping: fewer lifts."""
 
-    assert lifted_after_defeats(4, 0) < lifted_after_defeats(0, 0) - 5
+    def lifted_after_defeats(lost):
+        def setup(m):
+            m.places_lost_cum["LNA"] = lost  # defeats: the blockade is its last bargaining chip
+
+        p = base.config.mechanisms
+        runs = [
+            frozen(base, p, 150, run_seed(520, i), until=kept, sharara="LNA", setup=setup) for i in range(40)
+        ]
+        return np.isfinite([m.mechanism(OilEconomy).lifted_day for m in runs]).sum()
+
+    assert lifted_after_defeats(4) < lifted_after_defeats(0) - 5
 
 
 def test_patron_pressure_and_unrest_lift_the_blockade(base):

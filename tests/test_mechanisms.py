@@ -156,7 +156,7 @@ def test_clash_is_rare_unless_both_escalate(exp):
             "enabled": True,
             "initial_escalation": [0.1, 0.1],
             "escalation_rate": 0.0,
-            "clash_hazard": 0.02,
+            "clash_hazard": 0.2,
             "stake_scale": 0.0,
             "caution": 10.0,
         },
@@ -167,7 +167,7 @@ def test_clash_is_rare_unless_both_escalate(exp):
             "enabled": True,
             "initial_escalation": [1.0, 1.0],
             "deescalation_rate": 0.0,
-            "clash_hazard": 0.02,
+            "clash_hazard": 0.2,
             "stake_scale": 0.0,
             "caution": 10.0,
         },
@@ -185,7 +185,7 @@ def test_clash_is_rare_unless_both_escalate(exp):
 
 def test_pressure_lifts_the_blockade_sooner(exp):
     def lifted(p):
-        return [m.outcomes()["blockade_lifted_day"] for m in runs(exp, p, n=40, horizon=150, salt=7)]
+        return [m.outcomes()["blockade_lifted_day"] for m in runs(exp, p, n=60, horizon=150, salt=7)]
 
     base = lifted(exp.config.mechanisms)
     pressed = lifted(params(exp, bargaining={"enabled": True, "stake_scale": 20.0}))  # a deal from day 1
