@@ -122,18 +122,10 @@ def _turns(order, t, loc, occ, kind, active, near, free_at, hardship, risk, n_ci
                     dest = d
                     break
             if dest < 0:
-                n_empty = 0
-                for j in range(size):
-                    n_empty += kind[table[here, j]] == EMPTY
+                n_empty = _count_of_kind(table[here], kind, EMPTY)
                 if n_empty:
                     z += _GAMMA
-                    r = _below(z, n_empty)
-                    for j in range(size):
-                        if kind[table[here, j]] == EMPTY:
-                            if r == 0:
-                                dest = table[here, j]
-                                break
-                            r -= 1
+                    dest = _nth_of_kind(table[here], kind, EMPTY, _below(z, n_empty))
             if dest >= 0:
                 x = kind[here]
                 occ[here], occ[dest] = -1, agent
@@ -156,19 +148,10 @@ def _turns(order, t, loc, occ, kind, active, near, free_at, hardship, risk, n_ci
                 _mark(near, 1, nbr_cit, here, 1 if now else -1)
         else:
             # Rule C: count the actives on the cop's disc, arrest the r-th, step onto his site.
-            size = nbr_cop.shape[1]
-            n = 0
-            for j in range(size):
-                n += kind[nbr_cop[here, j]] == ACTIVE
+            n = _count_of_kind(nbr_cop[here], kind, ACTIVE)
             if n:
                 z += _GAMMA
-                r = _below(z, n)
-                for j in range(size):
-                    site = nbr_cop[here, j]
-                    if kind[site] == ACTIVE:
-                        if r == 0:
-                            break
-                        r -= 1
+                site = _nth_of_kind(nbr_cop[here], kind, ACTIVE, _below(z, n))
                 suspect = occ[site]
                 occ[here], occ[site] = -1, agent
                 kind[here], kind[site] = EMPTY, COP
@@ -182,6 +165,27 @@ def _turns(order, t, loc, occ, kind, active, near, free_at, hardship, risk, n_ci
                 term = _below(z, max_jail_term)
                 free_at[suspect] = t + max(term - 1, 0)  # NetLogo: terms count down at the end of each step
     stream[0] = z
+
+
+@njit(cache=True)
+def _count_of_kind(sites, kind, wanted):
+    """How many of ``sites`` hold an agent of kind ``wanted`` (or are empty, for EMPTY)."""
+    n = 0
+    for j in range(sites.shape[0]):
+        n += kind[sites[j]] == wanted
+    return n
+
+
+@njit(cache=True)
+def _nth_of_kind(sites, kind, wanted, r):
+    """The ``r``-th (from 0) of ``sites`` whose kind is ``wanted``, in their order; -1 if there are fewer."""
+    for j in range(sites.shape[0]):
+        site = sites[j]
+        if kind[site] == wanted:
+            if r == 0:
+                return site
+            r -= 1
+    return -1
 
 
 @njit(cache=True)
@@ -203,14 +207,9 @@ def _release(t, loc, occ, kind, free_at, n_cit, stream, block_sites):
                     dest = d
                     break
             if dest < 0:
+                block = np.arange(lo, lo + block_sites)
                 z += _GAMMA
-                r = _below(z, np.count_nonzero(kind[lo : lo + block_sites] == EMPTY))
-                for d in range(lo, lo + block_sites):
-                    if kind[d] == EMPTY:
-                        if r == 0:
-                            dest = d
-                            break
-                        r -= 1
+                dest = _nth_of_kind(block, kind, EMPTY, _below(z, _count_of_kind(block, kind, EMPTY)))
             loc[i] = dest
             occ[dest] = i
             kind[dest] = QUIET
