@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config import ConfigError, MechanismsConfig
-from sim.model.mechanisms.ceasefire import bayes
+from sim.model.decide import bayes
 from sim.runner.compose import compose
 from sim.runner.experiment import _check_references, prepare
 from sim.runner.runs import simulate

@@ -36,7 +36,7 @@ from sim.model.decide import bayes, clamp
 from sim.model.mechanisms import Mechanism, Outcome, Series
 from sim.schema import bias, days, num, prob, weight
 
-__all__ = ["MECHANISM", "Ceasefire", "bayes"]
+__all__ = ["MECHANISM", "Ceasefire"]
 
 
 @dataclass
