@@ -211,6 +211,38 @@ class ReinforcementsConfig:
     enabled: bool = True
 
 
+@dataclass
+class PatronSupportConfig:
+    """Each patron's daily choice of its escalation, hence of its support (docs/ODD.md 4.1).
+
+    The rule is in sim/model/support.py: V(e) = p(e) (1 + S) - S - T e (support_cost + F), values in units
+    of the contested ground's value; S is the patron's ``stake`` (theatre data) x ``stake_scale``. Patrons
+    in a bargaining game choose there (mechanisms.bargaining, with its own copy of these assumptions).
+    """
+
+    enabled: bool = True
+    # ASSUMPTION: multiplies the theatre's stakes (for sensitivity analysis; 1 = as the theatre says)
+    stake_scale: float = num(1.0, 0.0, 100.0)
+    period_days: int = days(30, 1)  # ASSUMPTION: the period a patron weighs its commitment over
+    # ASSUMPTION: steepness of the contest success function: a 2:1 edge in power gives an 80 % chance
+    steepness: float = num(2.0, 0.0, 20.0)
+    # ASSUMPTION: full support against none shifts the believed balance by this (log power ratio): e^0.3 =
+    # 1.35x, the order the model itself gives: Turkey's support at 1.5 rather than 0.5 moves the clients'
+    # log power ratio on day 90 by 0.31, Russia's by 0.15 (baseline, 60 runs; not fitted to any event)
+    leverage: float = num(0.3, 0.0, 10.0)
+    optimism_sd: float = num(0.8, 0.0, 5.0)  # ASSUMPTION: s.d. of a patron's misreading (log power ratio)
+    battle_noise: float = num(3.0, 0.01, 100.0)  # ASSUMPTION: s.d. of an assault's evidence (log power ratio)
+    # ASSUMPTION: money a day at full escalation (a month: 1.5 % of the ground's value)
+    support_cost: float = num(0.0005, 0.0, 1.0)
+    aircraft_cost: float = num(0.01, 0.0, 10.0)  # ASSUMPTION: one aircraft lost (a TB2 is ~US$5 m)
+    casualty_cost: float = num(0.02, 0.0, 10.0)  # ASSUMPTION: per 1,000 of its client's personnel lost
+    # ASSUMPTION: believed daily cost of losses at full escalation before any battle
+    fight_cost_prior: float = num(0.001, 0.0, 1.0)
+    switch_cost: float = num(0.02, 0.0, 1.0)  # ASSUMPTION: cost of changing posture (2 % of the ground)
+    escalation_rate: float = prob(0.05)  # ASSUMPTION: most escalation rises in a day (deployments take time)
+    deescalation_rate: float = prob(0.05)  # ASSUMPTION: most it falls in a day
+
+
 #: The core processes' parameters (always on); the switchable mechanisms follow from the registry.
 CORE = (
     ("combat", CombatConfig),
@@ -221,6 +253,7 @@ CORE = (
     ("cohesion", CohesionConfig),
     ("reinforcements", ReinforcementsConfig),
     ("offensives", OffensivesConfig),
+    ("patron_support", PatronSupportConfig),
 )
 
 

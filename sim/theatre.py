@@ -121,6 +121,7 @@ class Patron:
     reinforcements_per_day: float
     reinforce_unit: str | None
     standby_assets: tuple[AirAsset, ...] = ()
+    stake: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,7 @@ def build_patrons(cfg: Any, places: Mapping[str, Place]) -> dict[str, Patron]:
             _share(f"{sref}.strength", s.strength)
             sites.append(AirDefenceSite(s.place, s.radius_km, s.strength))
         _nonneg(f"{ref}.reinforcements_per_day", p.reinforcements_per_day)
+        require(0 <= p.stake <= 100, f"{ref}.stake: {p.stake} is outside [0, 100]")
         if p.reinforce_unit is not None:
             require(p.reinforce_unit in cfg.units, f"{ref}.reinforce_unit: unknown unit {p.reinforce_unit!r}")
         patrons[pid] = Patron(
@@ -154,6 +155,7 @@ def build_patrons(cfg: Any, places: Mapping[str, Place]) -> dict[str, Patron]:
             p.reinforcements_per_day,
             p.reinforce_unit,
             standby,
+            float(p.stake),
         )
     return patrons
 

@@ -107,6 +107,9 @@ class PatronConfig:
     reinforce_unit: str | None = None
     # Air assets committed only if the patron intervenes (e.g. Egypt crossing its red line).
     standby_assets: list[AirAssetConfig] = field(default_factory=list)
+    # Its position in the country, lost if its client is defeated (bases, contracts, influence), in units
+    # of the value of the contested ground (docs/ODD.md 4.1, patrons' support). 0: only the ground itself.
+    stake: float = 0.0
     source: str = MISSING
 
 

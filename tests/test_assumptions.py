@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.config import OffensivesConfig
+from sim.config import OffensivesConfig, PatronSupportConfig
 from sim.model.mechanisms import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 DECISIONS = ROOT / "configs" / "uncertain" / "decisions.yaml"
-LAYER = {"offensives": OffensivesConfig, **{m.key: m.Config for m in registry()}}
+LAYER = {"offensives": OffensivesConfig, "patron_support": PatronSupportConfig, **{m.key: m.Config for m in registry()}}
 
 
 def assumed_fields(cls: type) -> list[str]:

@@ -45,3 +45,14 @@ def test_doubling_the_horizon_of_a_frozen_war_adds_no_event(frozen_runs, event):
     by_2t = sum(not math.isnan(d) for d in days)
     assert by_2t - by_t <= 1, f"{event}: {by_t} runs by day {T}, {by_2t} by day {2 * T}"
     assert by_2t < RUNS, f"{event}: certain in a frozen war"
+
+
+def test_a_patrons_support_settles_in_a_frozen_war():
+    """The UAE (outside the bargaining) chooses from a state that no longer changes: no drift."""
+    exp = prepare(compose(FROZEN))
+    moved = 0
+    for i in range(10):
+        e = simulate(exp.theatre, exp.config.mechanisms, 2 * T, run_seed(22, i)).series["uae_escalation"]
+        assert e[T] == e[2 * T]
+        moved += e[T] != e[0]
+    assert moved > 0  # the decision is live: it moved early in some runs

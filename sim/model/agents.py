@@ -301,6 +301,7 @@ class PatronAgent(mesa.Agent):
         self.reinforcements_sent = 0.0
         self.aircraft_lost = 0
         self.intervened_day = float("nan")
+        self.decision = None  # its choice of support (sim.model.support), set by the model
         th = model.theatre
         self._bases = [th.index(a.base) for a in self.assets]
         self._ad = [(th.index(s.place), s.radius_km, s.strength) for s in spec.air_defence]
@@ -309,6 +310,11 @@ class PatronAgent(mesa.Agent):
     def intervened(self) -> bool:
         """Whether the patron has intervened."""
         return not math.isnan(self.intervened_day)
+
+    @property
+    def committed(self) -> bool:
+        """Whether it has something in the theatre (aircraft, or fighters it sends) to scale."""
+        return bool(self.assets) or self.spec.reinforcements_per_day > 0
 
     def intervene(self) -> None:
         """Commit the standby air assets and deploy the standby units (once)."""
@@ -325,8 +331,10 @@ class PatronAgent(mesa.Agent):
                 model.add_unit(spec)
 
     def step(self) -> None:
-        """Replace lost aircraft and send reinforcements to the designated unit."""
+        """Choose its support; replace lost aircraft and send reinforcements to the designated unit."""
         rng = self.model.rng
+        if self.decision is not None and self.committed and self.key not in self.model.bargained:
+            self.decision.step()
         for i, a in enumerate(self.assets):
             if a.replacement_per_week > 0 and self.aircraft[i] < a.count:
                 self.aircraft[i] = min(a.count, self.aircraft[i] + rng.poisson(a.replacement_per_week / 7))

@@ -107,7 +107,7 @@ def empty_outcomes(mechanisms: Any, theatre: Theatre) -> dict[str, Any]:
 
 
 def core_series(theatre: Theatre) -> tuple[Series, ...]:
-    """Series of the core model: the front line, each faction's strength and cohesion, fatalities.
+    """Series of the core model: front line, factions' strength and cohesion, fatalities, patrons' escalation.
 
     The report draws the front line and the cohesion of each faction but the front faction (whose
     advance the front line measures) as fan charts.
@@ -126,6 +126,8 @@ def core_series(theatre: Theatre) -> tuple[Series, ...]:
         for f in factions
     ]
     out.append(Series("fatalities_cum", "killed", "Fatalities (cumulative)", contract=True))
+    patrons = theatre.patrons.items()
+    out += [Series(f"{k}_escalation", "0-1", f"{p.name} escalation", contract=True) for k, p in patrons]
     return tuple(out)
 
 

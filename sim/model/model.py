@@ -34,6 +34,7 @@ from sim.model.agents import FactionAgent, PatronAgent, Unit
 from sim.model.combat import resolve_combat
 from sim.model.contract import empty_outcomes, series_of, switched_on
 from sim.model.mechanisms import Mechanism
+from sim.model.support import SupportDecision
 from sim.theatre import Theatre, UnitSpec
 
 __all__ = ["ConflictModel", "release_mesa_caches"]
@@ -97,6 +98,8 @@ class ConflictModel(mesa.Model):
         self.initial_strength = {fid: self.strength(fid) for fid in self.factions}
         self.places_lost_today: dict[str, int] = defaultdict(int)
         self.places_lost_cum: dict[str, int] = defaultdict(int)
+        for pa in self.patrons.values():  # private beliefs drawn in every run where the rule is on
+            pa.decision = SupportDecision(pa) if params.patron_support.enabled else None
         self.mechanisms: list[Mechanism] = []
         self._build_mechanisms()
         self.series = {name: np.full(horizon_days + 1, np.nan) for name in self.series_names()}
@@ -109,7 +112,9 @@ class ConflictModel(mesa.Model):
         self.ceasefire_in_force = False  # no combat; attack units hold (ceasefire mechanism)
         self.offensives_frozen = False  # attack units hold (patrons' deal)
         self.assault_ratio_factor = 1.0  # assaults need this x the usual force ratio (patrons' deal)
+        self.escalation = {pid: 0.5 for pid in self.patrons}  # each patron's chosen commitment (0-1)
         self.support = {pid: 1.0 for pid in self.patrons}  # x air sorties and reinforcements
+        self.bargained: set[str] = set()  # patrons that choose their escalation in a bargaining game
         self.regroup = {fid: 1.0 for fid in self.factions}  # x morale recovery and patron reinforcement
         self.pressure_sources: dict[str, float] = {}  # patron pressure to de-escalate, by source
         self.unrest_share = 0.0  # active share in the rioting cities (unrest mechanism)
@@ -278,6 +283,8 @@ class ConflictModel(mesa.Model):
             s[f"{fid.lower()}_strength"][day] = self.strength(fid)
             s[f"{fid.lower()}_cohesion"][day] = f.cohesion
         s["fatalities_cum"][day] = self.fatalities
+        for pid, e in self.escalation.items():
+            s[f"{pid}_escalation"][day] = e
         for m in self.mechanisms:
             m.record(day)
 

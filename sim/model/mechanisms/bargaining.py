@@ -49,7 +49,7 @@ class Config:
     enabled: bool = False
     # Theatre data (configs/theatre/*.yaml): the two patrons (backing opposite sides), their escalation on
     # day 0 (empty: 0.5 each), the prefix of the outcome names (``<prefix>_deal_day``), their stakes
-    # (empty: 0.25 each), the patrons' own units and the post each goes to under a deal (both may be empty).
+    # (empty: each patron's ``stake`` in the theatre), the patrons' own units and the post each goes to under a deal (both may be empty).
     patrons: list[str] = field(default_factory=list)
     initial_escalation: list[float] = field(default_factory=list)
     prefix: str = "patrons"
@@ -152,12 +152,11 @@ class PatronBargaining(Mechanism):
 
     @classmethod
     def declare_series(cls, params, theatre) -> tuple[Series, ...]:
-        """Whether a deal or an understanding is in force, and each patron's escalation."""
+        """Whether a deal or an understanding is in force (each patron's escalation is a core series)."""
         x = name_part(params.prefix, "patrons")
         return (
             Series(f"{x}_deal_in_force", "0/1", "Patrons' deal in force"),
             Series(f"{x}_tacit_in_force", "0/1", "Patrons' tacit understanding in force"),
-            *(Series(f"{k}_escalation", "0-1", f"{k} escalation") for k in params.patrons),
         )
 
     def __init__(self, model) -> None:
@@ -168,8 +167,9 @@ class PatronBargaining(Mechanism):
         x = name_part(p.prefix, "patrons")
         self.deal_series, self.tacit_series = f"{x}_deal_in_force", f"{x}_tacit_in_force"
         initial = p.initial_escalation or [0.5, 0.5]
-        stakes = p.stakes or [0.25, 0.25]
+        stakes = p.stakes or [pa.spec.stake for pa in self.patrons]
         keys = [pa.key for pa in self.patrons]
+        model.bargained.update(keys)  # they choose here, not by sim.model.support
         self.escalation = {k: float(e) for k, e in zip(keys, initial, strict=True)}
         self.choice = dict(self.escalation)
         self.stake = {k: float(s) * p.stake_scale for k, s in zip(keys, stakes, strict=True)}
@@ -369,6 +369,7 @@ class PatronBargaining(Mechanism):
         m, p = self.model, self.params
         cut = (1 - p.reinforcement_cut) if self.in_force else 1.0
         for pa in self.patrons:
+            m.escalation[pa.key] = self.escalation[pa.key]
             m.support[pa.key] = (0.5 + self.escalation[pa.key]) * cut
         m.offensives_frozen = self.in_force
         m.assault_ratio_factor = p.restraint if self.in_force else 1.0
@@ -378,12 +379,10 @@ class PatronBargaining(Mechanism):
             m.pressure_sources.pop("deal", None)
 
     def record(self, day: int) -> None:
-        """Deal and understanding in force, and each patron's escalation."""
+        """Deal and understanding in force."""
         s = self.model.series
         s[self.deal_series][day] = float(self.in_force)
         s[self.tacit_series][day] = float(self.tacit)
-        for pa in self.patrons:
-            s[f"{pa.key}_escalation"][day] = self.escalation[pa.key]
 
     def outcomes(self) -> dict:
         """Outcomes of the bargaining."""

@@ -1,0 +1,109 @@
+"""A patron's choice of how much to back its client (docs/ODD.md 4.1, patrons' support).
+
+Every patron with something in the theatre (aircraft, or fighters it sends) chooses each day its
+escalation e among restraint, its current commitment and full escalation (0, 0.5, 1); its sorties and the
+reinforcements it sends are multiplied by 0.5 + e (1 at the day-0 commitment). It values fighting on for
+``period_days`` at escalation e as
+
+    V(e) = p(e) (1 + S) - S - T e (support_cost + F)
+
+(:func:`sim.model.patron_game.war_value` without the clash term, which only two patrons in a bargaining
+game face), where p(e) is its believed chance that its client prevails: Hirshleifer's contest success
+function of the clients' power ratio as it reads it (its private misreading, drawn once per run, which
+battles shrink: Slantchev 2003), shifted by ``leverage`` x (e - the opposing patrons' mean escalation);
+S is its stake in the country (theatre data, lost if its client is defeated: Salehyan 2010), F its
+believed daily cost of losses at full escalation (aircraft it lost, its client's losses: it moves with
+each battle). Support pays where it changes the outcome: a patron escalates for a client in a close fight
+and holds back for one that wins anyway or is lost anyway (Regan 2002, "Third-party interventions and the
+duration of intrastate conflicts", Journal of Conflict Resolution 46: 55-73).
+
+The choice keeps the current posture unless another is worth ``switch_cost`` more, and the escalation
+moves toward it by at most ``escalation_rate`` up or ``deescalation_rate`` down a day (deployments take
+time). Patrons in a bargaining game (:mod:`sim.model.mechanisms.bargaining`) choose there instead. The
+rule reads the state and the patron's beliefs, never the day number.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim.model.decide import NormalBelief, clamp
+from sim.model.patron_game import View, best_escalation
+
+if TYPE_CHECKING:
+    from sim.model.agents import PatronAgent
+
+__all__ = ["SupportDecision", "powers"]
+
+
+def powers(model) -> dict[str, float]:
+    """Each faction's power today (sum of its units' :attr:`Unit.power`), computed once a day."""
+    cached = getattr(model, "_powers_today", None)
+    if cached is not None and cached[0] == model.steps:
+        return cached[1]
+    out = {}
+    for fid, units in model.units_of.items():
+        out[fid] = sum(u.power for u in units)
+    model._powers_today = (model.steps, out)
+    return out
+
+
+class SupportDecision:
+    """One patron's beliefs and its daily choice of escalation (``mechanisms.patron_support``)."""
+
+    def __init__(self, patron: PatronAgent) -> None:
+        """Draw the patron's private misreading of the balance (once per run) and set its priors."""
+        self.patron = patron
+        model = patron.model
+        p = model.params.patron_support
+        self.params = p
+        self.stake = patron.spec.stake * p.stake_scale
+        self.misreading = NormalBelief(p.optimism_sd * float(model.rng.standard_normal()), p.optimism_sd**2)
+        self.fight_cost = NormalBelief(p.fight_cost_prior, p.fight_cost_prior**2 + 1e-12)
+        self.choice = model.escalation[patron.key]
+        self._seen = self._tally()
+
+    def _tally(self) -> tuple[float, float]:
+        """Cumulative losses of the client, and aircraft the patron lost."""
+        pa = self.patron
+        return pa.model.losses_cum[pa.client], float(pa.aircraft_lost)
+
+    def observe(self) -> None:
+        """A day with an assault (a battle) reveals the balance and the cost of fighting; a quiet day nothing.
+
+        Losses are tallied from the patron's last decision (the day before): yesterday's fighting.
+        """
+        p, now = self.params, self._tally()
+        own, aircraft = (a - b for a, b in zip(now, self._seen, strict=True))
+        self._seen = now
+        if not self.patron.model.assaulted_places:
+            return
+        self.misreading.observe(0.0, p.battle_noise**2)
+        cost = own / 1000 * p.casualty_cost + aircraft * p.aircraft_cost
+        self.fight_cost.observe(cost, p.fight_cost_prior**2 + 1e-12)
+
+    def view(self) -> View:
+        """What the patron sees and believes today."""
+        m, pa = self.patron.model, self.patron
+        power = powers(m)
+        own = power.get(pa.client, 0.0)
+        enemy = sum(v for f, v in power.items() if f != pa.client)
+        rivals = [m.escalation[q.key] for q in m.patrons.values() if q.client != pa.client and q.committed]
+        return View(
+            log_balance=math.log(max(own, 1e-9) / max(enemy, 1e-9)) + self.misreading.mean,
+            other_escalation=sum(rivals) / len(rivals) if rivals else 0.5,
+            stake=self.stake,
+            contact=False,
+            fight_cost=max(0.0, self.fight_cost.mean),
+            clash_cost=0.0,
+        )
+
+    def step(self) -> None:
+        """Learn from the day's battle, choose, and move the escalation toward the choice."""
+        p, m, key = self.params, self.patron.model, self.patron.key
+        self.observe()
+        self.choice, _ = best_escalation(self.view(), p, self.choice)
+        e = m.escalation[key]
+        m.escalation[key] = clamp(e + clamp(self.choice - e, -p.deescalation_rate, p.escalation_rate))
+        m.support[key] = 0.5 + m.escalation[key]
