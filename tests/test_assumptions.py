@@ -17,7 +17,8 @@ from sim.model.mechanisms import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 DECISIONS = ROOT / "configs" / "uncertain" / "decisions.yaml"
-LAYER = {"offensives": OffensivesConfig, "patron_support": PatronSupportConfig, **{m.key: m.Config for m in registry()}}
+CORE = {"offensives": OffensivesConfig, "patron_support": PatronSupportConfig}
+LAYER = {**CORE, **{m.key: m.Config for m in registry()}}
 
 
 def assumed_fields(cls: type) -> list[str]:

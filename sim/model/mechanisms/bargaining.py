@@ -49,7 +49,8 @@ class Config:
     enabled: bool = False
     # Theatre data (configs/theatre/*.yaml): the two patrons (backing opposite sides), their escalation on
     # day 0 (empty: 0.5 each), the prefix of the outcome names (``<prefix>_deal_day``), their stakes
-    # (empty: each patron's ``stake`` in the theatre), the patrons' own units and the post each goes to under a deal (both may be empty).
+    # (empty: each patron's ``stake`` in the theatre), the patrons' own units and the post each goes to
+    # under a deal (both may be empty).
     patrons: list[str] = field(default_factory=list)
     initial_escalation: list[float] = field(default_factory=list)
     prefix: str = "patrons"
