@@ -184,8 +184,8 @@ def test_parse_walks_the_tree_sorted_by_key(config):
             "uncertain.mechanisms.combat: not a number, string or boolean field",
         ),
         (
-            {"mechanisms": {"ceasefire": {"offer_valid_days": {"dist": "integer", "low": 0, "high": 9}}}},
-            "uncertain.mechanisms.ceasefire.offer_valid_days: integer takes values in [0, 9]",
+            {"mechanisms": {"bargaining": {"period_days": {"dist": "integer", "low": 0, "high": 9}}}},
+            "uncertain.mechanisms.bargaining.period_days: integer takes values in [0, 9]",
         ),
     ],
 )

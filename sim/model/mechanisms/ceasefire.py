@@ -34,7 +34,7 @@ from statistics import NormalDist
 from sim.errors import ConfigError
 from sim.model.decide import bayes, clamp
 from sim.model.mechanisms import Mechanism, Outcome, Series
-from sim.schema import bias, days, num, prob, weight
+from sim.schema import bias, num, prob, weight
 
 __all__ = ["MECHANISM", "Ceasefire"]
 
@@ -54,7 +54,6 @@ class Config:
     # The faction whose offer stands on day 0 (a faction id of the theatre), or "none". Theatre data: set
     # in configs/theatre/*.yaml (Libya: the Cairo offer of the LNA).
     initial_offer: str = "none"
-    offer_valid_days: int = days(7, 1)  # an offer not accepted lapses (it may be made again)
     # Prior over the LNA's private type: the share of types whose valuation of renewed fighting exceeds a
     # cost of reneging of 1 (at full regrouping, no help, no outside pressure).
     pretext_prob: float = prob(0.5)
@@ -251,8 +250,8 @@ class Ceasefire(Mechanism):
             x = p.accept_bias + self.willingness(receiver) - p.w_distrust * (1 - self._trust(receiver))
             if x > 0:
                 self._declare(m.steps)
-            elif m.steps - self.offer_day >= p.offer_valid_days:
-                self.offerer = None
+            elif not self.would_offer(self.offerer):
+                self.offerer = None  # withdrawn: the offerer no longer prefers a ceasefire
         if not self.in_force and self.offerer is None and self.fought_since_break:
             self._offers(m.steps)
         m.ceasefire_in_force = self.in_force
@@ -261,12 +260,16 @@ class Ceasefire(Mechanism):
         else:
             m.pressure_sources.pop("ceasefire", None)
 
+    def would_offer(self, faction: str) -> bool:
+        """Whether a ceasefire is worth more to ``faction`` than fighting on (it offers, or keeps, an offer)."""
+        p = self.params
+        bonus = p.w_pretext_offer if (faction == self.other and self.reneging_pays()) else 0.0
+        return p.offer_bias + bonus + self.willingness(faction) > 0
+
     def _offers(self, day: int) -> None:
         """Each side in theatre order offers if a ceasefire is worth more to it than fighting on."""
-        p = self.params
         for f in self.factions:
-            bonus = p.w_pretext_offer if (f == self.other and self.reneging_pays()) else 0.0
-            if p.offer_bias + bonus + self.willingness(f) > 0:
+            if self.would_offer(f):
                 self.offerer, self.offer_day = f, day
                 return
 
