@@ -261,7 +261,7 @@ class Ceasefire(Mechanism):
             m.pressure_sources.pop("ceasefire", None)
 
     def would_offer(self, faction: str) -> bool:
-        """Whether a ceasefire is worth more to ``faction`` than fighting on: it offers, or keeps its offer."""
+        """Whether a ceasefire is worth more to ``faction`` than fighting on (it offers or keeps one)."""
         p = self.params
         bonus = p.w_pretext_offer if (faction == self.other and self.reneging_pays()) else 0.0
         return p.offer_bias + bonus + self.willingness(faction) > 0
