@@ -63,8 +63,8 @@ def lifted_by(exp, params, days, n, salt=0, **kw):
 
 def test_more_revenue_lost_lifts_the_blockade_more_often(base):
     p = base.config.mechanisms
-    flowing = lifted_by(base, p, 150, 40)  # Sharara (GNA) exports: strain eases
-    shut = lifted_by(base, p, 150, 40, sharara="LNA")  # all but the background lost: strain builds
+    flowing = lifted_by(base, p, 150, 60)  # Sharara (GNA) exports: strain eases
+    shut = lifted_by(base, p, 150, 60, sharara="LNA")  # all but the background lost: strain builds
     assert np.isfinite(shut).sum() > np.isfinite(flowing).sum() + 8
 
 

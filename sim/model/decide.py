@@ -15,12 +15,22 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["NormalBelief", "bayes", "choose", "clamp", "win_chance"]
+__all__ = ["NormalBelief", "bayes", "choose", "clamp", "pays", "win_chance"]
 
 
 def clamp(x: float, low: float = 0.0, high: float = 1.0) -> float:
     """``x`` kept within [low, high]."""
     return min(high, max(low, x))
+
+
+def pays(value: float, cost: float = 0.0) -> bool:
+    """Whether an option worth ``value`` beats one worth ``cost`` (value > cost).
+
+    Refuses NaN: a value not computed yet would otherwise read as "no" and silently decide.
+    """
+    if math.isnan(value) or math.isnan(cost):
+        raise ValueError(f"a decision compared {value} with {cost}: a value was not computed")
+    return value > cost
 
 
 def bayes(prior: float, likelihood: float, likelihood_else: float) -> float:
@@ -55,7 +65,10 @@ def choose(values: Mapping[str, float]) -> str:
     """The option of highest expected value (the first listed among equals)."""
     if not values:
         raise ValueError("choose: no options")
-    return max(values, key=lambda k: values[k])  # max keeps the first of equal keys
+    best = max(values, key=lambda k: values[k])  # max keeps the first of equal keys
+    if any(math.isnan(v) for v in values.values()):
+        raise ValueError(f"choose: NaN value among {dict(values)} (a value was not computed)")
+    return best
 
 
 @dataclass

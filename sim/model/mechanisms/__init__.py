@@ -32,20 +32,11 @@ if TYPE_CHECKING:
     from sim.model.model import ConflictModel
     from sim.theatre import Theatre
 
-__all__ = ["KINDS", "Mechanism", "Outcome", "Series", "logistic", "name_part", "registry"]
+__all__ = ["KINDS", "Mechanism", "Outcome", "Series", "name_part", "registry"]
 
 #: Kinds of outcome: ``day`` (a day number, NaN if the event never happened), ``number``, ``flag``
 #: (true/false) and ``label`` (a string, e.g. a faction id).
 KINDS = ("day", "number", "flag", "label")
-
-
-def logistic(x: float) -> float:
-    """1 / (1 + e^-x); refuses NaN, which would silently turn every draw into "no"."""
-    if math.isnan(x):
-        raise ValueError("logistic: NaN log-odds (a mechanism read a value not computed yet)")
-    if x < -700:
-        return 0.0
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 def name_part(text: str, default: str) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 from sim.errors import ConfigError
-from sim.model.decide import bayes, clamp
+from sim.model.decide import bayes, clamp, pays
 from sim.model.mechanisms import Mechanism, Outcome, Series
 from sim.schema import bias, num, prob, weight
 
@@ -222,7 +222,7 @@ class Ceasefire(Mechanism):
 
     def reneging_pays(self) -> bool:
         """Whether reneging would pay the LNA once fully regrouped (its type, given help and pressure)."""
-        return self.valuation * self.help() > self.renege_cost()
+        return pays(self.valuation * self.help(), self.renege_cost())
 
     def power_ratio(self) -> float:
         """The LNA's total combat power over the GNA's (each side knows its own and sees the other's)."""
@@ -248,7 +248,7 @@ class Ceasefire(Mechanism):
         elif self.offerer is not None:
             receiver = next(f for f in self.factions if f != self.offerer)
             x = p.accept_bias + self.willingness(receiver) - p.w_distrust * (1 - self._trust(receiver))
-            if x > 0:
+            if pays(x):
                 self._declare(m.steps)
             elif not self.would_offer(self.offerer):
                 self.offerer = None  # withdrawn: the offerer no longer prefers a ceasefire
@@ -264,7 +264,7 @@ class Ceasefire(Mechanism):
         """Whether a ceasefire is worth more to ``faction`` than fighting on (it offers or keeps one)."""
         p = self.params
         bonus = p.w_pretext_offer if (faction == self.other and self.reneging_pays()) else 0.0
-        return p.offer_bias + bonus + self.willingness(faction) > 0
+        return pays(p.offer_bias + bonus + self.willingness(faction))
 
     def _offers(self, day: int) -> None:
         """Each side in theatre order offers if a ceasefire is worth more to it than fighting on."""
@@ -292,7 +292,7 @@ class Ceasefire(Mechanism):
         else:
             self.belief = bayes(self.belief, 1 - p.signal_if_sincere, 1 - p.signal_if_pretext)
         self.belief = clamp(self.belief, BELIEF_FLOOR, 1 - BELIEF_FLOOR)  # never certain
-        if self.regrouping and self.strike_value() > self.renege_cost():
+        if self.regrouping and pays(self.strike_value(), self.renege_cost()):
             self.pretext = True  # it used the lull to regroup, and strikes
             self.belief = BELIEF_FLOOR
             self._break(day, self.other)

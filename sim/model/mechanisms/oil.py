@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 from sim.errors import ConfigError
+from sim.model.decide import pays
 from sim.model.mechanisms import Mechanism, Outcome, Series
 from sim.schema import DAYS_MAX, num, prob, weight
 
@@ -141,7 +142,7 @@ class OilEconomy(Mechanism):
         if not self.blockade or not self.params.lift_enabled:
             return
         keep, cost = self.blockade_value()
-        if cost > keep:
+        if pays(cost, keep):  # lifting is worth more than keeping
             self.blockade = False
             self.lifted_day = float(self.model.steps)
 

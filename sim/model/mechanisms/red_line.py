@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, field
 
 from sim.errors import ConfigError
-from sim.model.decide import bayes
+from sim.model.decide import bayes, pays
 from sim.model.mechanisms import Mechanism, Outcome, Series
 from sim.schema import days, num, prob, weight
 
@@ -147,8 +147,7 @@ class RedLine(Mechanism):
 
     def intervention_pays(self) -> bool:
         """Whether intervening is worth its cost to the patron today."""
-        gain, cost = self.value_and_cost()
-        return gain > cost
+        return pays(*self.value_and_cost())
 
     def step(self) -> None:
         """Declare on the historical day; then decide; the enemy learns from what the patron does."""
@@ -166,7 +165,7 @@ class RedLine(Mechanism):
         gain, cost = self.value_and_cost()
         if self.patron.intervened:
             self.belief = 1.0
-        elif gain > cost:
+        elif pays(gain, cost):
             self.patron.intervene()
             self.belief = 1.0
         elif not self.deployed and gain >= p.alert_share * cost:  # forces to the border: a signal
