@@ -140,6 +140,7 @@ class UnitSpec:
     km: float
     standby: str | None = None
     morale: float | None = None
+    patron: str | None = None
 
 
 @dataclass(frozen=True)

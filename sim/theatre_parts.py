@@ -197,6 +197,10 @@ def build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> d
             require(u.standby in cfg.patrons, f"{ref}.standby: unknown patron {u.standby!r}")
         if u.morale is not None:
             _share(f"{ref}.morale", u.morale)
+        if u.patron is not None:
+            require(u.patron in cfg.patrons, f"{ref}.patron: unknown patron {u.patron!r}")
+            client = cfg.patrons[u.patron].client
+            require(client == u.faction, f"{ref}.patron: {u.patron!r} backs {client}, not {u.faction}")
         units[uid] = UnitSpec(
             uid,
             u.name,
@@ -210,6 +214,7 @@ def build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> d
             u.km,
             u.standby,
             u.morale,
+            u.patron,
         )
     return units
 

@@ -128,6 +128,8 @@ class UnitConfig:
     km: float = 0.0
     standby: str | None = None  # patron whose intervention deploys this unit (absent until then)
     morale: float | None = None  # initial morale if not the faction's (e.g. a fresh foreign force)
+    # A patron's own force fighting with its client (e.g. mercenaries): the client cannot send it home.
+    patron: str | None = None
     source: str = MISSING
 
 

@@ -83,6 +83,7 @@ def test_initial_state_follows_the_seed(cfg):
         ("roads.1.km", -4.0, r"theatre.roads\[1\] \(zawiya - tripoli\): length -4.0 km must be > 0"),
         ("oil.systems.sharara.requires.0", "nowhere", r"theatre.oil.systems.sharara.requires: unknown place"),
         ("places.sirte.control", "ISIS", r"theatre.places.sirte.control: unknown faction 'ISIS'"),
+        ("units.wagner.patron", "turkey", r"theatre.units.wagner.patron: 'turkey' backs GNA, not LNA"),
         ("patrons.uae.stake", -0.5, r"theatre.patrons.uae.stake: -0.5 is outside \[0, 100\]"),
     ],
 )

@@ -34,6 +34,7 @@ class Unit(CellAgent):
         super().__init__(model)
         th = model.theatre
         self.key = spec.id
+        self.foreign = spec.patron is not None or spec.standby is not None  # a patron's own force
         self.faction = spec.faction
         self.role = spec.role
         self.axis = spec.axis

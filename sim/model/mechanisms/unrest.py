@@ -291,7 +291,10 @@ class Unrest(Mechanism):
         candidates = [
             u
             for u in m.units_of[self.faction]
-            if not u.broken and u.role != "attack" and u.node not in cities and u.target not in cities
+            if not (u.broken or u.foreign)
+            and u.role != "attack"
+            and u.node not in cities
+            and u.target not in cities
         ]
         if not candidates:
             return None
