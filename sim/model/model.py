@@ -295,7 +295,9 @@ class ConflictModel(mesa.Model):
     def _update_supply(self) -> None:
         p = self.params.supply
         for fid, units in self.units_of.items():
-            dist = self.supply_distance(fid)
+            # plain floats: numpy scalars here would make supply, and through it morale and power, numpy
+            # scalars (the same values, but every later operation on them slower)
+            dist = self.supply_distance(fid).tolist()
             for u in units:
                 d = dist[u.node] + (u.km if u.dest >= 0 else 0.0)
                 if not math.isfinite(d):
