@@ -60,7 +60,7 @@ class Unit(CellAgent):
     @property
     def power(self) -> float:
         """Effective combat power."""
-        return self.strength * self.effectiveness
+        return self.strength * (self.quality * self.supply * (0.5 + 0.5 * self.morale))  # x effectiveness
 
     def contact_place(self) -> int:
         """Index of the enemy-held place this unit is engaging, or -1."""

@@ -126,6 +126,7 @@ class ConflictModel(mesa.Model):
         self.mechanisms: list[Mechanism] = []
         self._build_mechanisms()
         self.series = {name: np.full(horizon_days + 1, np.nan) for name in self.series_names()}
+        self._faction_series = {f: (f"{f.lower()}_strength", f"{f.lower()}_cohesion") for f in self.factions}
         self._update_supply()
         self._record_front(0)
         self._record(0)
@@ -316,8 +317,9 @@ class ConflictModel(mesa.Model):
         """The day's state after the mechanisms (``front_km`` is recorded before them)."""
         s = self.series
         for fid, f in self.factions.items():
-            s[f"{fid.lower()}_strength"][day] = self.strength(fid)
-            s[f"{fid.lower()}_cohesion"][day] = f.cohesion
+            strength, cohesion = self._faction_series[fid]
+            s[strength][day] = self.strength(fid)
+            s[cohesion][day] = f.cohesion
         s["fatalities_cum"][day] = self.fatalities
         for m in self.mechanisms:
             m.record(day)

@@ -168,6 +168,7 @@ class PatronBargaining(Mechanism):
         self.rival = {a.key: b for a, b in zip(self.patrons, self.patrons[::-1], strict=True)}  # the other
         x = name_part(p.prefix, "patrons")
         self.deal_series, self.tacit_series = f"{x}_deal_in_force", f"{x}_tacit_in_force"
+        self.escalation_series = {pa.key: f"{pa.key}_escalation" for pa in self.patrons}
         initial = p.initial_escalation or [0.5, 0.5]
         stakes = p.stakes or [0.25, 0.25]
         keys = [pa.key for pa in self.patrons]
@@ -281,6 +282,8 @@ class PatronBargaining(Mechanism):
         Only an assault exposes the patrons' forces to each other: a quiet standoff brings no clash.
         """
         m, p = self.model, self.params
+        if not m.assaulted_places:  # most days (no draw either way)
+            return
         clients = {pa.client for pa in self.patrons}
         places = sorted(c for c in m.assaulted_places if m.control[c] in clients)
         e1, e2 = (self.escalation[pa.key] * (1 - p.reinforcement_cut * self.in_force) for pa in self.patrons)
@@ -378,8 +381,8 @@ class PatronBargaining(Mechanism):
         s = self.model.series
         s[self.deal_series][day] = float(self.in_force)
         s[self.tacit_series][day] = float(self.tacit)
-        for pa in self.patrons:
-            s[f"{pa.key}_escalation"][day] = self.escalation[pa.key]
+        for k, name in self.escalation_series.items():
+            s[name][day] = self.escalation[k]
 
     def outcomes(self) -> dict:
         """Outcomes of the bargaining."""
