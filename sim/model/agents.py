@@ -104,7 +104,7 @@ class Unit(CellAgent):
                     else:
                         self.dest = -1
                     continue
-            edge = th.road_km[self.node, self.dest]
+            edge = float(th.road_km[self.node, self.dest])  # plain floats keep km (and supply) plain floats
             if model.control[self.dest] != self.faction:
                 halt = max(edge - model.params.combat.engagement_km, 0.0)
                 self.km = max(self.km, min(halt, self.km + budget))
@@ -127,7 +127,7 @@ class Unit(CellAgent):
         dist = model.supply_distance(self.faction)
         while budget > 1e-9:
             if self.dest >= 0:
-                edge = th.road_km[self.node, self.dest]
+                edge = float(th.road_km[self.node, self.dest])
                 ahead, back = edge - self.km + dist[self.dest], self.km + dist[self.node]
                 if back < ahead and self.km > 0:
                     self._turn_back()
@@ -155,7 +155,7 @@ class Unit(CellAgent):
 
     def _turn_back(self) -> None:
         """Reverse on the current road: the unit now comes from ``dest`` toward ``node``."""
-        length = self.model.theatre.road_km[self.node, self.dest]
+        length = float(self.model.theatre.road_km[self.node, self.dest])
         self.node, self.dest = self.dest, self.node
         self.km = length - self.km
         self.cell = self.model.space[self.node]
