@@ -213,7 +213,7 @@ class PatronBargaining(Mechanism):
         """Km the client advanced along the front line over the last ``trend_days`` (0 if unknown)."""
         m = self.model
         h = m.series["front_km"]
-        moved = float(h[m.steps] - h[max(0, m.steps - self.params.trend_days)])
+        moved = h.item(m.steps) - h.item(max(0, m.steps - self.params.trend_days))  # plain floats
         if math.isnan(moved):
             return 0.0
         return moved if client == m.theatre.front_faction else -moved
