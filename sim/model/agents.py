@@ -78,13 +78,13 @@ class Unit(CellAgent):
         A unit never enters an enemy-held place: it halts ``engagement_km`` short of it (in contact)
         and the place changes hands only through combat.
         """
+        if not self.broken and (self.holding or (self.dest < 0 and self.node == self.target)):
+            return  # holding, or arrived (most units on most days): before anything is looked up
         model = self.model
         th = model.theatre
         budget = model.params.movement.speed_km_per_day
         if self.broken:
             self._retreat(0.5 * budget)
-            return
-        if self.holding or (self.dest < 0 and self.node == self.target):
             return
         while budget > 1e-9:
             if self.dest < 0:
