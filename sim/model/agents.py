@@ -61,7 +61,7 @@ class Unit(CellAgent):
     @property
     def power(self) -> float:
         """Effective combat power."""
-        return self.strength * self.effectiveness
+        return self.strength * (self.quality * self.supply * (0.5 + 0.5 * self.morale))  # x effectiveness
 
     def contact_place(self) -> int:
         """Index of the enemy-held place this unit is engaging, or -1."""
@@ -79,13 +79,13 @@ class Unit(CellAgent):
         A unit never enters an enemy-held place: it halts ``engagement_km`` short of it (in contact)
         and the place changes hands only through combat.
         """
+        if not self.broken and (self.holding or (self.dest < 0 and self.node == self.target)):
+            return  # holding, or arrived (most units on most days): before anything is looked up
         model = self.model
         th = model.theatre
         budget = model.params.movement.speed_km_per_day
         if self.broken:
             self._retreat(0.5 * budget)
-            return
-        if self.holding or (self.dest < 0 and self.node == self.target):
             return
         while budget > 1e-9:
             if self.dest < 0:
@@ -105,7 +105,7 @@ class Unit(CellAgent):
                     else:
                         self.dest = -1
                     continue
-            edge = th.road_km[self.node, self.dest]
+            edge = float(th.road_km[self.node, self.dest])  # plain floats keep km (and supply) plain floats
             if model.control[self.dest] != self.faction:
                 halt = max(edge - model.params.combat.engagement_km, 0.0)
                 self.km = max(self.km, min(halt, self.km + budget))
@@ -128,7 +128,7 @@ class Unit(CellAgent):
         dist = model.supply_distance(self.faction)
         while budget > 1e-9:
             if self.dest >= 0:
-                edge = th.road_km[self.node, self.dest]
+                edge = float(th.road_km[self.node, self.dest])
                 ahead, back = edge - self.km + dist[self.dest], self.km + dist[self.node]
                 if back < ahead and self.km > 0:
                     self._turn_back()
@@ -156,7 +156,7 @@ class Unit(CellAgent):
 
     def _turn_back(self) -> None:
         """Reverse on the current road: the unit now comes from ``dest`` toward ``node``."""
-        length = self.model.theatre.road_km[self.node, self.dest]
+        length = float(self.model.theatre.road_km[self.node, self.dest])
         self.node, self.dest = self.dest, self.node
         self.km = length - self.km
         self.cell = self.model.space[self.node]

@@ -109,7 +109,7 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
     rng = model.rng if params.stochastic else None
     contested: dict[int, list[Unit]] = defaultdict(list)
     for u in model.all_units():
-        c = u.contact_place()
+        c = u.contact_place() if u.dest >= 0 else -1  # a unit standing on a place is in no contact
         if c >= 0:
             contested[c].append(u)
     model.threatened = set(contested)

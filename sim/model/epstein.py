@@ -48,7 +48,9 @@ from sim.model.epstein_kernels import (  # noqa: F401 (_below, EMPTY: the tests 
     COP,
     EMPTY,
     QUIET,
+    _active_per_block,
     _below,
+    _count_jailed,
     _fill_near,
     _release,
     _step,
@@ -175,7 +177,7 @@ class CivilViolence:
     @property
     def n_jailed(self) -> int:
         """Citizens in jail."""
-        return int(np.count_nonzero(self.pos < 0))
+        return int(_count_jailed(self.loc, len(self.hardship)))  # compiled: read daily, after the step
 
     @property
     def active_share(self) -> float:
@@ -194,7 +196,7 @@ class CivilViolence:
 
     def active_shares(self) -> np.ndarray:
         """Actives / citizens of each block."""
-        counts = self.active.reshape(self.blocks, -1).sum(axis=1)
+        counts = _active_per_block(self.active, self.blocks)  # compiled: read daily, after the step
         return counts / max(self.block_citizens, 1)
 
     def cops_per_block(self) -> np.ndarray:

@@ -189,6 +189,28 @@ def _nth_of_kind(sites, kind, wanted, r):
 
 
 @njit(cache=True)
+def _active_per_block(active, blocks):
+    """Active citizens in each of ``blocks`` blocks (citizens are numbered block by block)."""
+    counts = np.zeros(blocks, dtype=np.int64)
+    per_block = len(active) // blocks
+    if per_block == 0:
+        return counts
+    for i in range(len(active)):
+        if active[i]:
+            counts[i // per_block] += 1
+    return counts
+
+
+@njit(cache=True)
+def _count_jailed(loc, n_cit):
+    """Citizens in jail (site -1): citizens are the first ``n_cit`` entries of ``loc``."""
+    n = 0
+    for i in range(n_cit):
+        n += loc[i] < 0
+    return n
+
+
+@njit(cache=True)
 def _release(t, loc, occ, kind, free_at, n_cit, stream, block_sites):
     """Citizens whose term ends at step ``t`` come back quiet to uniform random empty sites of their block.
 

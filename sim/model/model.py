@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from collections import defaultdict
 from typing import Any
 
@@ -38,6 +39,30 @@ from sim.model.support import SupportDecision
 from sim.theatre import Theatre, UnitSpec
 
 __all__ = ["ConflictModel", "release_mesa_caches"]
+
+
+class _SupplyFields:
+    """Supply-distance fields shared by the runs of one theatre (each a Dijkstra over the road network).
+
+    A field is a function of the theatre, the faction and who holds each place only, and an ensemble's runs
+    revisit the same few control states (10 distinct ones in 40 runs of ``combined``, computed 208 times).
+    Only the latest theatre's fields are kept, at most ``limit`` of them; they are read-only.
+    """
+
+    limit = 4096
+
+    def __init__(self) -> None:
+        self._theatre: weakref.ref | None = None
+        self._fields: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+
+    def of(self, theatre: Theatre) -> dict[tuple[str, tuple[str, ...]], np.ndarray]:
+        """The fields of ``theatre`` by (faction, holder of each place)."""
+        if self._theatre is None or self._theatre() is not theatre or len(self._fields) >= self.limit:
+            self._theatre, self._fields = weakref.ref(theatre), {}
+        return self._fields
+
+
+_SUPPLY_FIELDS = _SupplyFields()
 
 
 class ConflictModel(mesa.Model):
@@ -75,6 +100,7 @@ class ConflictModel(mesa.Model):
         self.captured_day: dict[str, float] = {p: math.nan for p in theatre.watch_places}
         self._control_version = 0
         self._supply_cache: dict[str, tuple[int, np.ndarray]] = {}
+        self._held_front = (-1, math.nan)  # (control version, easternmost coastal place the front holds)
         self._coastal = {theatre.index(p): km for p, km in theatre.coastal_km.items()}
 
         self.factions = {fid: FactionAgent(self, f) for fid, f in theatre.factions.items()}
@@ -103,6 +129,7 @@ class ConflictModel(mesa.Model):
         self.mechanisms: list[Mechanism] = []
         self._build_mechanisms()
         self.series = {name: np.full(horizon_days + 1, np.nan) for name in self.series_names()}
+        self._faction_series = {f: (f"{f.lower()}_strength", f"{f.lower()}_cohesion") for f in self.factions}
         self._update_supply()
         self._record_front(0)
         self._record(0)
@@ -180,7 +207,10 @@ class ConflictModel(mesa.Model):
     def front_km(self) -> float:
         """Front faction's easternmost held point along the coastal road, km from the origin."""
         ff = self.theatre.front_faction
-        best = max((km for i, km in self._coastal.items() if self.control[i] == ff), default=math.nan)
+        if self._held_front[0] != self._control_version:
+            held = max((km for i, km in self._coastal.items() if self.control[i] == ff), default=math.nan)
+            self._held_front = (self._control_version, held)
+        best = self._held_front[1]
         road = self.theatre.road_km
         for u in self.units_of[ff]:
             if u.dest >= 0 and u.node in self._coastal and u.dest in self._coastal:
@@ -247,6 +277,16 @@ class ConflictModel(mesa.Model):
         cached = self._supply_cache.get(faction)
         if cached is not None and cached[0] == self._control_version:
             return cached[1]
+        shared = _SUPPLY_FIELDS.of(self.theatre)
+        key = (faction, tuple(self.control))
+        d = shared.get(key)
+        if d is None:
+            d = shared[key] = self._supply_field(faction)
+        self._supply_cache[faction] = (self._control_version, d)
+        return d
+
+    def _supply_field(self, faction: str) -> np.ndarray:
+        """Dijkstra from the faction's held bases over the roads between places it holds (read-only)."""
         th = self.theatre
         held = np.array([c == faction for c in self.control])
         w = np.where(np.isfinite(th.road_km) & held[:, None] & held[None, :], th.road_km, 0.0)
@@ -255,13 +295,15 @@ class ConflictModel(mesa.Model):
             d = dijkstra(csr_matrix(w), directed=False, indices=bases, min_only=True)
         else:
             d = np.full(len(held), np.inf)
-        self._supply_cache[faction] = (self._control_version, d)
+        d.flags.writeable = False  # shared by runs (_SupplyFields)
         return d
 
     def _update_supply(self) -> None:
         p = self.params.supply
         for fid, units in self.units_of.items():
-            dist = self.supply_distance(fid)
+            # plain floats: numpy scalars here would make supply, and through it morale and power, numpy
+            # scalars (the same values, but every later operation on them slower)
+            dist = self.supply_distance(fid).tolist()
             for u in units:
                 d = dist[u.node] + (u.km if u.dest >= 0 else 0.0)
                 if not math.isfinite(d):
@@ -280,8 +322,9 @@ class ConflictModel(mesa.Model):
         """The day's state after the mechanisms (``front_km`` is recorded before them)."""
         s = self.series
         for fid, f in self.factions.items():
-            s[f"{fid.lower()}_strength"][day] = self.strength(fid)
-            s[f"{fid.lower()}_cohesion"][day] = f.cohesion
+            strength, cohesion = self._faction_series[fid]
+            s[strength][day] = self.strength(fid)
+            s[cohesion][day] = f.cohesion
         s["fatalities_cum"][day] = self.fatalities
         for pid, e in self.escalation.items():
             s[f"{pid}_escalation"][day] = e

@@ -31,13 +31,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.model.decide import choose
-
-__all__ = ["LEVELS", "View", "best_escalation", "chance_of", "division", "war_value"]
+__all__ = ["LEVELS", "View", "best_escalation", "chance_of", "division", "total_power", "war_value"]
 
 #: The escalation levels a patron chooses among: restraint, the current commitment, full escalation.
 LEVELS = (0.0, 0.5, 1.0)
-_KEYS = {str(e): e for e in LEVELS}
 
 
 @dataclass(slots=True)
@@ -50,6 +47,14 @@ class View:
     contact: bool  # the clients' forces are in contact somewhere
     fight_cost: float  # F: believed daily cost of losses at full escalation
     clash_cost: float  # K: its own cost of a direct clash (private)
+
+
+def total_power(units) -> float:
+    """A client's power: the sum of its units' ``Unit.power``, added in order (written out: runs daily)."""
+    total = 0.0
+    for u in units:
+        total += u.strength * u.quality * u.supply * (0.5 + 0.5 * u.morale)
+    return total
 
 
 def chance_of(log_ratio: float, steepness: float) -> float:
@@ -73,12 +78,15 @@ def best_escalation(view: View, p, current: float | None = None) -> tuple[float,
     changing posture (redeploying, explaining it at home) has a cost, which also stops two patrons from
     chasing each other's moves round in a cycle when nothing in the war changes.
     """
-    values = {key: war_value(view, e, p) for key, e in _KEYS.items()}
-    best = choose(values)
-    kept = next((k for k, e in _KEYS.items() if e == current), None)
-    if kept is not None and values[kept] >= values[best] - p.switch_cost:
-        best = kept
-    return _KEYS[best], values[best]
+    values = [war_value(view, e, p) for e in LEVELS]  # runs daily: a list, not choose()'s dict
+    if math.isnan(sum(values)):  # as choose(): a value not computed must not silently decide
+        raise ValueError(f"best_escalation: NaN value among {values} ({view})")
+    best = max(range(len(LEVELS)), key=values.__getitem__)  # max keeps the first (lowest) of equals
+    if current in LEVELS:
+        kept = LEVELS.index(current)
+        if values[kept] >= values[best] - p.switch_cost:
+            best = kept
+    return LEVELS[best], values[best]
 
 
 def division(m1: float, m2: float) -> tuple[float, float] | None:

@@ -29,7 +29,7 @@ import math
 from typing import TYPE_CHECKING
 
 from sim.model.decide import NormalBelief, clamp
-from sim.model.patron_game import View, best_escalation
+from sim.model.patron_game import View, best_escalation, total_power
 
 if TYPE_CHECKING:
     from sim.model.agents import PatronAgent
@@ -42,9 +42,7 @@ def powers(model) -> dict[str, float]:
     cached = getattr(model, "_powers_today", None)
     if cached is not None and cached[0] == model.steps:
         return cached[1]
-    out = {}
-    for fid, units in model.units_of.items():
-        out[fid] = sum(u.power for u in units)
+    out = {fid: total_power(units) for fid, units in model.units_of.items()}
     model._powers_today = (model.steps, out)
     return out
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from sim.errors import ConfigError
 from sim.model.decide import NormalBelief, clamp
 from sim.model.mechanisms import Mechanism, Outcome, Series, name_part
-from sim.model.patron_game import View, best_escalation, chance_of, division
+from sim.model.patron_game import View, best_escalation, chance_of, division, total_power
 from sim.schema import days, num, prob
 
 __all__ = ["MECHANISM", "PatronBargaining"]
@@ -163,6 +163,7 @@ class PatronBargaining(Mechanism):
         super().__init__(model)
         p = self.params
         self.patrons = [model.patrons[k] for k in p.patrons]
+        self.rival = {a.key: b for a, b in zip(self.patrons, self.patrons[::-1], strict=True)}  # the other
         x = name_part(p.prefix, "patrons")
         self.deal_series, self.tacit_series = f"{x}_deal_in_force", f"{x}_tacit_in_force"
         initial = p.initial_escalation or [0.5, 0.5]
@@ -203,18 +204,14 @@ class PatronBargaining(Mechanism):
     def _sense(self) -> None:
         """Today's power of each client and whether they are in contact (read once a day by every view)."""
         m = self.model
-        self._powers = {pa.client: 0.0 for pa in self.patrons}
-        for client in self._powers:  # Unit.power written out: this runs every day
-            for u in m.units_of[client]:
-                self._powers[client] += u.strength * u.quality * u.supply * (0.5 + 0.5 * u.morale)
-        held = set(self._powers)
-        self._contact = any(m.control[c] in held for c in m.threatened)
+        self._powers = {pa.client: total_power(m.units_of[pa.client]) for pa in self.patrons}
+        self._contact = any(m.control[c] in self._powers for c in m.threatened)
 
     def _advance(self, client: str) -> float:
         """Km the client advanced along the front line over the last ``trend_days`` (0 if unknown)."""
         m = self.model
         h = m.series["front_km"]
-        moved = float(h[m.steps] - h[max(0, m.steps - self.params.trend_days)])
+        moved = h.item(m.steps) - h.item(max(0, m.steps - self.params.trend_days))  # plain floats
         if math.isnan(moved):
             return 0.0
         return moved if client == m.theatre.front_faction else -moved
@@ -231,18 +228,17 @@ class PatronBargaining(Mechanism):
         cost as the median (``clash_cost``: the other's own is private); stakes and losses are public.
         """
         p = self.params
-        other = next(o for o in self.patrons if o is not pa)
+        other = self.rival[pa.key]
         balance = self._balance(pa, other) + self.misreading[pa.key].mean
-        contact = self._contact
         if of is not None:
-            return View(-balance, self.escalation[pa.key], self.stake[other.key], contact,
+            return View(-balance, self.escalation[pa.key], self.stake[other.key], self._contact,
                         max(0.0, self.fight_cost[other.key].mean), p.clash_cost)  # fmt: skip
         balance += p.trend_weight * max(0.0, self._advance(pa.client)) / 100.0
         return View(
             log_balance=balance,
             other_escalation=self.escalation[other.key],
             stake=self.stake[pa.key],
-            contact=contact,
+            contact=self._contact,
             fight_cost=max(0.0, self.fight_cost[pa.key].mean),
             clash_cost=self.clash_cost[pa.key],
         )
@@ -256,7 +252,7 @@ class PatronBargaining(Mechanism):
         of the balance (its misreading's s.d., which battles shrink; public: both see the same battles).
         """
         p = self.params
-        other = next(o for o in self.patrons if o is not pa)
+        other = self.rival[pa.key]
         v = self.view(pa, of=other)
         _, m_other = best_escalation(v, p)
         chance = chance_of(v.log_balance, p.steepness)
@@ -284,6 +280,8 @@ class PatronBargaining(Mechanism):
         Only an assault exposes the patrons' forces to each other: a quiet standoff brings no clash.
         """
         m, p = self.model, self.params
+        if not m.assaulted_places:  # most days (no draw either way)
+            return
         clients = {pa.client for pa in self.patrons}
         places = sorted(c for c in m.assaulted_places if m.control[c] in clients)
         e1, e2 = (self.escalation[pa.key] * (1 - p.reinforcement_cut * self.in_force) for pa in self.patrons)
@@ -309,10 +307,10 @@ class PatronBargaining(Mechanism):
     def _choose(self) -> dict[str, float]:
         """Each patron's chosen escalation and reservation; escalation moves toward the choice."""
         p = self.params
-        views = {pa.key: self.view(pa) for pa in self.patrons}
         reservation = {}
-        for k, v in views.items():
-            self.choice[k], reservation[k] = best_escalation(v, p, self.choice.get(k))
+        for pa in self.patrons:  # a view reads the escalations (they move below), not the choices
+            k = pa.key
+            self.choice[k], reservation[k] = best_escalation(self.view(pa), p, self.choice.get(k))
         for k, e in self.escalation.items():
             step = clamp(self.choice[k] - e, -p.deescalation_rate, p.escalation_rate)
             self.escalation[k] = clamp(e + step)

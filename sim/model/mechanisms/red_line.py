@@ -162,10 +162,11 @@ class RedLine(Mechanism):
         newly_taken, self.held = held > self.held, held
         if held and math.isnan(self.crossed_day):
             self.crossed_day = float(m.steps)
-        gain, cost = self.value_and_cost()
         if self.patron.intervened:
             self.belief = 1.0
-        elif pays(gain, cost):
+            return
+        gain, cost = self.value_and_cost()  # only read before the patron has intervened
+        if pays(gain, cost):
             self.patron.intervene()
             self.belief = 1.0
         elif not self.deployed and gain >= p.alert_share * cost:  # forces to the border: a signal

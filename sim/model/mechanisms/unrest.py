@@ -209,7 +209,10 @@ class Unrest(Mechanism):
         return float(np.mean(half)) if half else 0.0
 
     def _strength_at(self, place: int) -> float:
-        return sum(u.strength for u in self.model.units_at(place) if u.faction == self.faction)
+        """Strength of the faction's units standing on a place (``model.units_at`` without the list)."""
+        return sum(
+            u.strength for u in self.model.space[place].agents if u.dest < 0 and u.faction == self.faction
+        )
 
     def _legitimacy(self, jailed: float) -> float:
         p, m = self.params, self.model
@@ -239,9 +242,12 @@ class Unrest(Mechanism):
         shares = g.active_shares()
         day = m.steps
         self.history[day] = shares
-        window = self.history[max(1, day - p.divert_days + 1) : day + 1].mean(axis=0)
+        recent = self.history[max(1, day - p.divert_days + 1) : day + 1]
+        window = (np.add.reduce(recent, axis=0) / len(recent)).tolist()  # .mean(axis=0), without its overhead
         for k, place in enumerate(self.places):
-            choice = self.forces_home(k, float(window[k]))
+            if window[k] <= self.divert_tolerance:
+                continue  # forces_home's first test, without the call (most cities, most days)
+            choice = self.forces_home(k, window[k])
             if choice is not None:
                 self._detach(*choice, place)
         self.share = float(self.weights @ shares)
