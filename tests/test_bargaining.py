@@ -152,7 +152,7 @@ def test_escalating_russia_sends_wagner_forward(exp):
 
 FROZEN = {
     "movement": {"speed_km_per_day": 1e-9},
-    "combat": {"kill_rate": 1e-12, "assault_ratio": 100.0},  # no assault: no battle to learn from
+    "combat": {"kill_rate": 1e-12},
     "air": {"enabled": False},
     "reinforcements": {"enabled": False},
     "morale": {"recovery_per_day": 0.0},
@@ -161,7 +161,7 @@ FROZEN = {
 
 @pytest.fixture(scope="module")
 def frozen_runs(exp):
-    """Runs of a war in which nothing moves, assaults or arrives (and no clash: a physical hazard)."""
+    """Runs of a war in which nothing moves, fights or arrives (and no clash: a physical hazard)."""
     p = params(exp, {"clash_hazard": 0.0}, **FROZEN)
     out = []
     for i in range(N):

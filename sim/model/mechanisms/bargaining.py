@@ -6,7 +6,7 @@ reach a new agreement between them." The game itself (values, reservations, divi
 its misreading of the balance of power (normal, s.d. ``optimism_sd``, in log power ratio) and its cost of a
 direct clash (log-normal around ``clash_cost``). Daily, in this order:
 
-1. **Evidence.** On a battle day (an assault between the clients) each patron's
+1. **Evidence.** On a battle day (the clients lose ``battle_losses`` or more between them) each patron's
    misreading shrinks (a battle is an observation of the true balance, noise ``battle_noise``) and its
    belief of the daily cost of fighting moves toward the day's cost (aircraft it lost, its client's losses).
 2. **Clash.** On a day of an assault between the clients, with chance ``clash_hazard`` x e1 x e2 the
@@ -66,6 +66,8 @@ class Config:
     leverage: float = num(1.0, 0.0, 10.0)
     optimism_sd: float = num(0.8, 0.0, 5.0)  # ASSUMPTION: s.d. of a patron's misreading (log power ratio)
     battle_noise: float = num(3.0, 0.01, 100.0)  # ASSUMPTION: s.d. of a battle's evidence (log power ratio)
+    # ASSUMPTION: clients' losses in a day (both together) that make it a battle (a real assault)
+    battle_losses: float = num(200.0, 0.0, 1e6)
     # ASSUMPTION: log power ratio a patron adds per 100 km its client advanced over trend_days
     trend_weight: float = num(1.0, 0.0, 100.0)
     trend_days: int = days(7, 1)  # ASSUMPTION: a week's advance is "gaining fast"
@@ -265,8 +267,8 @@ class PatronBargaining(Mechanism):
         p, now = self.params, self._tally()
         today = {k: now[k] - self._seen[k] for k in now}
         self._seen = now
-        if not any(self.model.control[c] in self._powers for c in self.model.assaulted_places):
-            return  # no assault between the clients today: a quiet day
+        if sum(today[pa.client] for pa in self.patrons) < max(p.battle_losses, 1e-9):
+            return
         for pa in self.patrons:
             self.misreading[pa.key].observe(0.0, p.battle_noise**2)
             cost = today[pa.client] / 1000 * p.casualty_cost + today[pa.key] * p.aircraft_cost
