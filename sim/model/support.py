@@ -60,22 +60,23 @@ class SupportDecision:
         self.misreading = NormalBelief(p.optimism_sd * float(model.rng.standard_normal()), p.optimism_sd**2)
         self.fight_cost = NormalBelief(p.fight_cost_prior, p.fight_cost_prior**2 + 1e-12)
         self.choice = model.escalation[patron.key]
-        self._seen = self._tally()
-
-    def _tally(self) -> tuple[float, float]:
-        """Cumulative losses of the client, and aircraft the patron lost."""
-        pa = self.patron
-        return pa.model.losses_cum[pa.client], float(pa.aircraft_lost)
+        self.rivals = [q for q in model.patrons.values() if q.client != patron.client]
+        self._seen = (
+            model.losses_cum[patron.client],
+            patron.aircraft_lost,
+        )  # cumulative, to take differences
+        self._view = View(0.0, 0.5, self.stake, False, 0.0, 0.0)  # refilled daily (it runs every day)
 
     def observe(self) -> None:
         """A day with an assault (a battle) reveals the balance and the cost of fighting; a quiet day nothing.
 
         Losses are tallied from the patron's last decision (the day before): yesterday's fighting.
         """
-        p, now = self.params, self._tally()
-        own, aircraft = (a - b for a, b in zip(now, self._seen, strict=True))
-        self._seen = now
-        if not self.patron.model.assaulted_places:
+        p, pa = self.params, self.patron
+        lost, aircraft_lost = pa.model.losses_cum[pa.client], pa.aircraft_lost
+        own, aircraft = lost - self._seen[0], aircraft_lost - self._seen[1]
+        self._seen = (lost, aircraft_lost)
+        if not pa.model.assaulted_places:
             return
         self.misreading.observe(0.0, p.battle_noise**2)
         cost = own / 1000 * p.casualty_cost + aircraft * p.aircraft_cost
@@ -83,19 +84,16 @@ class SupportDecision:
 
     def view(self) -> View:
         """What the patron sees and believes today."""
-        m, pa = self.patron.model, self.patron
+        m, client = self.patron.model, self.patron.client
         power = powers(m)
-        own = power.get(pa.client, 0.0)
-        enemy = sum(v for f, v in power.items() if f != pa.client)
-        rivals = [m.escalation[q.key] for q in m.patrons.values() if q.client != pa.client and q.committed]
-        return View(
-            log_balance=math.log(max(own, 1e-9) / max(enemy, 1e-9)) + self.misreading.mean,
-            other_escalation=sum(rivals) / len(rivals) if rivals else 0.5,
-            stake=self.stake,
-            contact=False,
-            fight_cost=max(0.0, self.fight_cost.mean),
-            clash_cost=0.0,
-        )
+        own = power.get(client, 0.0)
+        enemy = sum(v for f, v in power.items() if f != client)
+        rivals = [m.escalation[q.key] for q in self.rivals if q.committed]
+        v = self._view
+        v.log_balance = math.log(max(own, 1e-9) / max(enemy, 1e-9)) + self.misreading.mean
+        v.other_escalation = sum(rivals) / len(rivals) if rivals else 0.5
+        v.fight_cost = max(0.0, self.fight_cost.mean)
+        return v
 
     def step(self) -> None:
         """Learn from the day's battle, choose, and move the escalation toward the choice."""
