@@ -190,7 +190,8 @@ class Unrest(Mechanism):
         self.hardship0 = self.oil.hardship if self.oil is not None else 0.0
         self.base_cops = self.grid.cops_per_block().tolist()
         self.cops = list(self.base_cops)
-        self.base_strength = [self._strength_at(i) for i in self.places]
+        self.base_strength = self._strengths()
+        self.strength = list(self.base_strength)  # today's, per city (set daily before the decisions)
         self.history = np.zeros((model.horizon_days + 1, len(p.cities)))  # active share per day
         self.share = float(self.weights @ self.grid.active_shares())  # after warm-up
         self.peak = self.share
@@ -208,11 +209,13 @@ class Unrest(Mechanism):
         half = shares[len(shares) // 2 :]
         return float(np.mean(half)) if half else 0.0
 
-    def _strength_at(self, place: int) -> float:
-        """Strength of the faction's units standing on a place (``model.units_at`` without the list)."""
-        return sum(
-            u.strength for u in self.model.space[place].agents if u.dest < 0 and u.faction == self.faction
-        )
+    def _strengths(self) -> list[float]:
+        """Strength of the faction's units standing in each city (one pass over its units: runs daily)."""
+        at = dict.fromkeys(self.places, 0.0)
+        for u in self.model.units_of[self.faction]:
+            if u.dest < 0 and u.node in at:
+                at[u.node] += u.strength
+        return [at[i] for i in self.places]
 
     def _legitimacy(self, jailed: float) -> float:
         p, m = self.params, self.model
@@ -223,9 +226,10 @@ class Unrest(Mechanism):
 
     def _set_cops(self) -> None:
         p, g = self.params, self.grid
-        for k, place in enumerate(self.places):
+        self.strength = self._strengths()
+        for k in range(len(self.places)):
             base = self.base_strength[k]
-            ratio = min(1.0, self._strength_at(place) / base) if base > 0 else 1.0
+            ratio = min(1.0, self.strength[k] / base) if base > 0 else 1.0
             cops = round(self.base_cops[k] * (p.police_floor + (1 - p.police_floor) * ratio))
             if cops != self.cops[k]:
                 g.set_cops(cops, k)
@@ -290,7 +294,7 @@ class Unrest(Mechanism):
             return None  # sending cannot pay: the threat is never below 0
         place = self.places[k]
         det = m.unit_by_key.get(self._detachment_key(place))
-        shortfall = self.base_strength[k] - self._strength_at(place)
+        shortfall = self.base_strength[k] - self.strength[k]  # as the cops were set today
         if (det is not None and det.node != place) or shortfall < 1:
             return None
         cities = set(self.places)
