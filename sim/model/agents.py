@@ -176,16 +176,6 @@ class Unit(CellAgent):
         if self.morale < self.model.params.morale.break_threshold:
             self.broken = True
 
-    def recover(self, assaulted: bool) -> None:
-        """Daily morale recovery unless the unit fought an assault, scaled by supply and cohesion."""
-        p = self.model.params.morale
-        if not assaulted:
-            cohesion = self.model.factions[self.faction].cohesion
-            rate = p.recovery_per_day * self.model.regroup[self.faction]
-            self.morale = min(1.0, self.morale + rate * self.supply * cohesion * (1.0 - self.morale))
-        if self.broken and self.morale >= p.rally_threshold:
-            self.broken = False
-
 
 class FactionAgent(mesa.Agent):
     """A Libyan side: assigns objectives to its units and carries coalition cohesion."""

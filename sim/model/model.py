@@ -246,8 +246,7 @@ class ConflictModel(mesa.Model):
         self.faction_set.do("plan")
         self.unit_set.shuffle_do("move")
         losses, assaulted = resolve_combat(self)
-        for u in self.all_units():
-            u.recover(u in assaulted)
+        self._recover(assaulted)
         self._remove_dead()
         self._update_supply()
         for fid, f in self.factions.items():
@@ -261,6 +260,23 @@ class ConflictModel(mesa.Model):
             m.step()
         self._record(self.steps)
         self.places_lost_today.clear()  # "today" = since the last step
+
+    def _recover(self, assaulted: set[Unit]) -> None:
+        """Daily morale recovery of every unit but those that fought an assault; broken units may rally.
+
+        Recovery is scaled by the unit's supply and its faction's cohesion; a broken unit rallies at
+        ``rally_threshold``. Each faction's rate is read once (runs daily).
+        """
+        p = self.params.morale
+        rally, per_day = p.rally_threshold, p.recovery_per_day
+        for fid, units in self.units_of.items():
+            rate, cohesion = per_day * self.regroup[fid], self.factions[fid].cohesion
+            for u in units:
+                if u not in assaulted:
+                    morale = u.morale + rate * u.supply * cohesion * (1.0 - u.morale)
+                    u.morale = morale if morale < 1.0 else 1.0  # min(1.0, ...)
+                if u.broken and u.morale >= rally:
+                    u.broken = False
 
     def _remove_dead(self) -> None:
         for fid, units in self.units_of.items():
