@@ -129,6 +129,7 @@ class ConflictModel(mesa.Model):
         self.mechanisms: list[Mechanism] = []
         self._build_mechanisms()
         self.series = {name: np.full(horizon_days + 1, np.nan) for name in self.series_names()}
+        self._escalation_series = {pid: f"{pid}_escalation" for pid in self.escalation}
         self._faction_series = {f: (f"{f.lower()}_strength", f"{f.lower()}_cohesion") for f in self.factions}
         self._update_supply()
         self._record_front(0)
@@ -201,8 +202,11 @@ class ConflictModel(mesa.Model):
         )
 
     def strength(self, faction: str) -> float:
-        """Total personnel of a faction."""
-        return sum(u.strength for u in self.units_of[faction])
+        """Total personnel of a faction (added in order, as sum() would: runs twice a day)."""
+        total = 0
+        for u in self.units_of[faction]:
+            total += u.strength
+        return total
 
     def front_km(self) -> float:
         """Front faction's easternmost held point along the coastal road, km from the origin."""
@@ -241,10 +245,14 @@ class ConflictModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one day."""
-        if self.patron_set is not None:
-            self.patron_set.do("step")
-        self.faction_set.do("plan")
-        self.unit_set.shuffle_do("move")
+        for pa in self.patrons.values():  # patron_set.do("step"): the set holds these, in this order
+            pa.step()
+        for f in self.factions.values():  # faction_set.do("plan")
+            f.plan()
+        units = list(self.unit_set)  # unit_set.shuffle_do("move"): the same shuffle, without the lookups
+        self.unit_set.random.shuffle(units)
+        for u in units:
+            u.move()
         losses, assaulted = resolve_combat(self)
         self._recover(assaulted)
         self._remove_dead()
@@ -343,7 +351,7 @@ class ConflictModel(mesa.Model):
             s[cohesion][day] = f.cohesion
         s["fatalities_cum"][day] = self.fatalities
         for pid, e in self.escalation.items():
-            s[f"{pid}_escalation"][day] = e
+            s[self._escalation_series[pid]][day] = e
         for m in self.mechanisms:
             m.record(day)
 
