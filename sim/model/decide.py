@@ -19,8 +19,9 @@ __all__ = ["NormalBelief", "bayes", "choose", "clamp", "pays", "win_chance"]
 
 
 def clamp(x: float, low: float = 0.0, high: float = 1.0) -> float:
-    """``x`` kept within [low, high]."""
-    return min(high, max(low, x))
+    """``x`` kept within [low, high]: min(high, max(low, x)), without the calls (runs daily; NaN -> low)."""
+    x = x if x > low else low
+    return x if x < high else high
 
 
 def pays(value: float, cost: float = 0.0) -> bool:

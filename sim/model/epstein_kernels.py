@@ -103,6 +103,7 @@ def _turns(order, t, loc, occ, kind, active, near, free_at, hardship, risk, n_ci
     cop moves (rule M), then applies rule C. ``near`` follows every move, change of status and arrest.
     """
     z = stream[0]
+    same_disc = nbr_cop.shape[1] == nbr_cit.shape[1]  # nested discs of equal size are equal
     arrest_p = 1.0 - np.exp(-k * np.arange(nbr_cit.shape[1] + 1))  # P = 1 - exp(-k floor(C / A)) by floor
     for agent in order:
         here = loc[agent]
@@ -147,8 +148,9 @@ def _turns(order, t, loc, occ, kind, active, near, free_at, hardship, risk, n_ci
                 kind[here] = ACTIVE if now else QUIET
                 _mark(near, 1, nbr_cit, here, 1 if now else -1)
         else:
-            # Rule C: count the actives on the cop's disc, arrest the r-th, step onto his site.
-            n = _count_of_kind(nbr_cop[here], kind, ACTIVE)
+            # Rule C: count the actives on the cop's disc, arrest the r-th, step onto his site. With one
+            # disc for both (same width: discs grow with vision), the count is near[1, here], kept up to date.
+            n = near[1, here] if same_disc else _count_of_kind(nbr_cop[here], kind, ACTIVE)
             if n:
                 z += _GAMMA
                 site = _nth_of_kind(nbr_cop[here], kind, ACTIVE, _below(z, n))

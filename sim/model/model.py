@@ -129,6 +129,7 @@ class ConflictModel(mesa.Model):
         self.mechanisms: list[Mechanism] = []
         self._build_mechanisms()
         self.series = {name: np.full(horizon_days + 1, np.nan) for name in self.series_names()}
+        self._escalation_series = {pid: f"{pid}_escalation" for pid in self.escalation}
         self._faction_series = {f: (f"{f.lower()}_strength", f"{f.lower()}_cohesion") for f in self.factions}
         self._update_supply()
         self._record_front(0)
@@ -201,8 +202,11 @@ class ConflictModel(mesa.Model):
         )
 
     def strength(self, faction: str) -> float:
-        """Total personnel of a faction."""
-        return sum(u.strength for u in self.units_of[faction])
+        """Total personnel of a faction (added in order, as sum() would: runs twice a day)."""
+        total = 0
+        for u in self.units_of[faction]:
+            total += u.strength
+        return total
 
     def front_km(self) -> float:
         """Front faction's easternmost held point along the coastal road, km from the origin."""
@@ -241,13 +245,16 @@ class ConflictModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one day."""
-        if self.patron_set is not None:
-            self.patron_set.do("step")
-        self.faction_set.do("plan")
-        self.unit_set.shuffle_do("move")
+        for pa in self.patrons.values():  # patron_set.do("step"): the set holds these, in this order
+            pa.step()
+        for f in self.factions.values():  # faction_set.do("plan")
+            f.plan()
+        units = list(self.unit_set)  # unit_set.shuffle_do("move"): the same shuffle, without the lookups
+        self.unit_set.random.shuffle(units)
+        for u in units:
+            u.move()
         losses, assaulted = resolve_combat(self)
-        for u in self.all_units():
-            u.recover(u in assaulted)
+        self._recover(assaulted)
         self._remove_dead()
         self._update_supply()
         for fid, f in self.factions.items():
@@ -261,6 +268,23 @@ class ConflictModel(mesa.Model):
             m.step()
         self._record(self.steps)
         self.places_lost_today.clear()  # "today" = since the last step
+
+    def _recover(self, assaulted: set[Unit]) -> None:
+        """Daily morale recovery of every unit but those that fought an assault; broken units may rally.
+
+        Recovery is scaled by the unit's supply and its faction's cohesion; a broken unit rallies at
+        ``rally_threshold``. Each faction's rate is read once (runs daily).
+        """
+        p = self.params.morale
+        rally, per_day = p.rally_threshold, p.recovery_per_day
+        for fid, units in self.units_of.items():
+            rate, cohesion = per_day * self.regroup[fid], self.factions[fid].cohesion
+            for u in units:
+                if u not in assaulted:
+                    morale = u.morale + rate * u.supply * cohesion * (1.0 - u.morale)
+                    u.morale = morale if morale < 1.0 else 1.0  # min(1.0, ...)
+                if u.broken and u.morale >= rally:
+                    u.broken = False
 
     def _remove_dead(self) -> None:
         for fid, units in self.units_of.items():
@@ -327,7 +351,7 @@ class ConflictModel(mesa.Model):
             s[cohesion][day] = f.cohesion
         s["fatalities_cum"][day] = self.fatalities
         for pid, e in self.escalation.items():
-            s[f"{pid}_escalation"][day] = e
+            s[self._escalation_series[pid]][day] = e
         for m in self.mechanisms:
             m.record(day)
 

@@ -59,7 +59,9 @@ def total_power(units) -> float:
 
 def chance_of(log_ratio: float, steepness: float) -> float:
     """:func:`sim.model.decide.win_chance` of the power ratio e^log_ratio, from its log (runs daily)."""
-    x = min(700.0, max(-700.0, steepness * log_ratio))
+    x = steepness * log_ratio
+    x = x if x > -700.0 else -700.0  # min(700, max(-700, x)) without the calls (NaN -> -700 as there)
+    x = x if x < 700.0 else 700.0
     return 1.0 / (1.0 + math.exp(-x))
 
 
@@ -71,6 +73,25 @@ def war_value(view: View, e: float, p) -> float:
     return chance * (1 + view.stake) - view.stake - p.period_days * daily
 
 
+def _war_values(view: View, p) -> list[float]:
+    """:func:`war_value` at each of ``LEVELS``, the same operations in the same order (the same floats).
+
+    Written out, the view and the Config read once: it runs several times a day for every patron.
+    """
+    balance, other, stake, exp = view.log_balance, view.other_escalation, view.stake, math.exp
+    leverage, steepness, period = p.leverage, p.steepness, p.period_days
+    running = p.support_cost + view.fight_cost
+    out = []
+    for e in LEVELS:
+        x = steepness * (balance + leverage * (e - other))
+        x = x if x > -700.0 else -700.0  # as chance_of
+        x = x if x < 700.0 else 700.0
+        hazard = p.clash_hazard * e * other if view.contact else 0.0
+        daily = e * running + hazard * view.clash_cost
+        out.append(1.0 / (1.0 + exp(-x)) * (1 + stake) - stake - period * daily)
+    return out
+
+
 def best_escalation(view: View, p, current: float | None = None) -> tuple[float, float]:
     """The escalation of highest value (the lowest among equals) and that value (the reservation m).
 
@@ -78,10 +99,15 @@ def best_escalation(view: View, p, current: float | None = None) -> tuple[float,
     changing posture (redeploying, explaining it at home) has a cost, which also stops two patrons from
     chasing each other's moves round in a cycle when nothing in the war changes.
     """
-    values = [war_value(view, e, p) for e in LEVELS]  # runs daily: a list, not choose()'s dict
-    if math.isnan(sum(values)):  # as choose(): a value not computed must not silently decide
+    values = _war_values(view, p)  # runs daily: a list, not choose()'s dict
+    v0, v1, v2 = values
+    if math.isnan(v0 + v1 + v2):  # as choose(): a value not computed must not silently decide
         raise ValueError(f"best_escalation: NaN value among {values} ({view})")
-    best = max(range(len(LEVELS)), key=values.__getitem__)  # max keeps the first (lowest) of equals
+    best = 0  # the first (lowest) of equals, as max() keeps it
+    if v1 > v0:
+        best = 1
+    if v2 > values[best]:
+        best = 2
     if current in LEVELS:
         kept = LEVELS.index(current)
         if values[kept] >= values[best] - p.switch_cost:

@@ -221,7 +221,9 @@ class PatronBargaining(Mechanism):
     def _balance(self, pa, other) -> float:
         """Log power ratio of ``pa``'s client over the other's, as the state shows it (no misreading)."""
         own, theirs = self._powers[pa.client], self._powers[other.client]
-        return math.log(max(own, 1e-9) / max(theirs, 1e-9))
+        own = 1e-9 if 1e-9 > own else own  # max(own, 1e-9) without the call (NaN kept, as there)
+        theirs = 1e-9 if 1e-9 > theirs else theirs
+        return math.log(own / theirs)
 
     def view(self, pa, of=None) -> View:
         """What patron ``pa`` sees and believes today; with ``of``: its estimate of the other's view.
@@ -233,17 +235,13 @@ class PatronBargaining(Mechanism):
         other = self.rival[pa.key]
         balance = self._balance(pa, other) + self.misreading[pa.key].mean
         if of is not None:
+            cost = self.fight_cost[other.key].mean
             return View(-balance, self.escalation[pa.key], self.stake[other.key], self._contact,
-                        max(0.0, self.fight_cost[other.key].mean), p.clash_cost)  # fmt: skip
-        balance += p.trend_weight * max(0.0, self._advance(pa.client)) / 100.0
-        return View(
-            log_balance=balance,
-            other_escalation=self.escalation[other.key],
-            stake=self.stake[pa.key],
-            contact=self._contact,
-            fight_cost=max(0.0, self.fight_cost[pa.key].mean),
-            clash_cost=self.clash_cost[pa.key],
-        )
+                        cost if cost > 0.0 else 0.0, p.clash_cost)  # fmt: skip
+        advance, cost = self._advance(pa.client), self.fight_cost[pa.key].mean  # max(0, .) of each below
+        balance += p.trend_weight * (advance if advance > 0.0 else 0.0) / 100.0
+        return View(balance, self.escalation[other.key], self.stake[pa.key], self._contact,
+                    cost if cost > 0.0 else 0.0, self.clash_cost[pa.key])  # fmt: skip
 
     def sees_range(self, pa, reservation: float) -> bool:
         """Whether ``pa`` believes a bargaining range exists.

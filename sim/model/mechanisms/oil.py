@@ -150,10 +150,14 @@ class OilEconomy(Mechanism):
         """Blockade decision, then production, then strain and hardship."""
         self._decide_blockade()
         th, control, fighting = self.model.theatre, self.model.control, self.model.threatened
+        blockader = th.oil_blockader if self.blockade else None  # not None while a blockade is on
         for sid, system in th.oil_systems.items():
-            places = self._requires[sid]
-            blockaded = self.blockade and any(control[i] == th.oil_blockader for i in places)
-            if blockaded or any(i in fighting for i in places):
+            shut = False  # blockaded, or fighting at a place it requires (a loop, not any(): runs daily)
+            for i in self._requires[sid]:
+                if control[i] == blockader or i in fighting:
+                    shut = True
+                    break
+            if shut:
                 self.level[sid] = 0.0
             else:
                 step = system.capacity_bpd / self.params.ramp_days
