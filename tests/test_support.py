@@ -72,7 +72,7 @@ def test_support_reaches_the_war(exp):
 
 def test_assaults_teach_a_patron_the_balance_and_quiet_days_do_not(exp):
     m = ConflictModel(exp.theatre, exp.config.mechanisms, 200, rng=run_seed(840, 0))
-    d = m.patrons["uae"].decision
+    d = m.patrons["uae"].decision.beliefs
     var, taught = d.misreading.var, 0
     for _ in range(200):
         assaulted = bool(m.assaulted_places)

@@ -23,15 +23,27 @@ explanations for war", International Organization 49: 379-414):
   or commitment (a client advancing fast: its patron counts the ground it expects to gain, the other only
   the present: Powell 2006, "War as a commitment problem", International Organization 60: 169-203).
 
-Pure functions: no model, no randomness.
+Pure functions and a patron's beliefs: no model, no randomness.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["LEVELS", "View", "best_escalation", "chance_of", "division", "total_power", "war_value"]
+from sim.model.decide import NormalBelief
+
+__all__ = [
+    "LEVELS",
+    "PatronBeliefs",
+    "View",
+    "best_escalation",
+    "chance_of",
+    "division",
+    "total_power",
+    "war_value",
+]
 
 #: The escalation levels a patron chooses among: restraint, the current commitment, full escalation.
 LEVELS = (0.0, 0.5, 1.0)
@@ -47,6 +59,39 @@ class View:
     contact: bool  # the clients' forces are in contact somewhere
     fight_cost: float  # F: believed daily cost of losses at full escalation
     clash_cost: float  # K: its own cost of a direct clash (private)
+
+
+class PatronBeliefs:
+    """A patron's private misreading of the balance and its belief of the daily cost of fighting.
+
+    The misreading (log power ratio, drawn by the caller once per run) and the cost belief (at full
+    escalation, in units of the line) are normal beliefs; a battle is an observation of the true balance
+    (noise ``battle_noise``: battles reveal the balance, Slantchev 2003) and of the day's cost (its
+    client's losses x ``casualty_cost`` per 1,000 + aircraft lost x ``aircraft_cost``). ``p``: a Config
+    with those fields, ``optimism_sd`` and ``fight_cost_prior``.
+    """
+
+    __slots__ = ("fight_cost", "misreading")
+
+    def __init__(self, misreading: float, p) -> None:
+        """Start from a drawn misreading (its uncertainty ``optimism_sd``) and the prior cost belief."""
+        self.misreading = NormalBelief(misreading, p.optimism_sd**2)
+        self.fight_cost = NormalBelief(p.fight_cost_prior, p.fight_cost_prior**2 + 1e-12)
+
+    def battle(self, own_losses: float, aircraft_lost: float, p) -> None:
+        """Learn from a battle: the balance, and the day's cost of fighting."""
+        self.misreading.observe(0.0, p.battle_noise**2)
+        self.cost_seen(own_losses / 1000 * p.casualty_cost + aircraft_lost * p.aircraft_cost, p)
+
+    def cost_seen(self, cost: float, p) -> None:
+        """Move the cost belief toward a cost seen (a battle's, or a clash at the patron's own cost)."""
+        self.fight_cost.observe(cost, p.fight_cost_prior**2 + 1e-12)
+
+    @property
+    def cost(self) -> float:
+        """Believed daily cost of fighting at full escalation, never below 0."""
+        cost = self.fight_cost.mean
+        return cost if cost > 0.0 else 0.0  # max(0, .) without the call (runs daily)
 
 
 def total_power(units) -> float:
@@ -67,22 +112,20 @@ def chance_of(log_ratio: float, steepness: float) -> float:
 
 def war_value(view: View, e: float, p) -> float:
     """V(e): the expected value of fighting on for a period at escalation ``e`` (``p``: the Config)."""
-    chance = chance_of(view.log_balance + p.leverage * (e - view.other_escalation), p.steepness)
-    hazard = p.clash_hazard * e * view.other_escalation if view.contact else 0.0
-    daily = e * (p.support_cost + view.fight_cost) + hazard * view.clash_cost
-    return chance * (1 + view.stake) - view.stake - p.period_days * daily
+    return _war_values(view, p, (e,))[0]
 
 
-def _war_values(view: View, p) -> list[float]:
-    """:func:`war_value` at each of ``LEVELS``, the same operations in the same order (the same floats).
+def _war_values(view: View, p, levels: Sequence[float] = LEVELS) -> list[float]:
+    """V(e) at each escalation of ``levels`` (the one formula: :func:`war_value` calls it).
 
-    Written out, the view and the Config read once: it runs several times a day for every patron.
+    chance = :func:`chance_of` (balance + leverage (e - e_other)), written out with the view and the
+    Config read once: it runs several times a day for every patron.
     """
     balance, other, stake, exp = view.log_balance, view.other_escalation, view.stake, math.exp
     leverage, steepness, period = p.leverage, p.steepness, p.period_days
     running = p.support_cost + view.fight_cost
     out = []
-    for e in LEVELS:
+    for e in levels:
         x = steepness * (balance + leverage * (e - other))
         x = x if x > -700.0 else -700.0  # as chance_of
         x = x if x < 700.0 else 700.0

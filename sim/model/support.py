@@ -28,8 +28,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.model.decide import NormalBelief, clamp
-from sim.model.patron_game import View, best_escalation, total_power
+from sim.model.decide import clamp
+from sim.model.patron_game import PatronBeliefs, View, best_escalation, total_power
 
 if TYPE_CHECKING:
     from sim.model.agents import PatronAgent
@@ -57,14 +57,11 @@ class SupportDecision:
         p = model.params.patron_support
         self.params = p
         self.stake = patron.spec.stake * p.stake_scale
-        self.misreading = NormalBelief(p.optimism_sd * float(model.rng.standard_normal()), p.optimism_sd**2)
-        self.fight_cost = NormalBelief(p.fight_cost_prior, p.fight_cost_prior**2 + 1e-12)
+        self.beliefs = PatronBeliefs(p.optimism_sd * float(model.rng.standard_normal()), p)
         self.choice = model.escalation[patron.key]
         self.rivals = [q for q in model.patrons.values() if q.client != patron.client]
-        self._seen = (
-            model.losses_cum[patron.client],
-            patron.aircraft_lost,
-        )  # cumulative, to take differences
+        # cumulative losses of the client and aircraft lost, to take daily differences
+        self._seen = (model.losses_cum[patron.client], patron.aircraft_lost)
         self._view = View(0.0, 0.5, self.stake, False, 0.0, 0.0)  # refilled daily (it runs every day)
 
     def observe(self) -> None:
@@ -76,11 +73,8 @@ class SupportDecision:
         lost, aircraft_lost = pa.model.losses_cum[pa.client], pa.aircraft_lost
         own, aircraft = lost - self._seen[0], aircraft_lost - self._seen[1]
         self._seen = (lost, aircraft_lost)
-        if not pa.model.assaulted_places:
-            return
-        self.misreading.observe(0.0, p.battle_noise**2)
-        cost = own / 1000 * p.casualty_cost + aircraft * p.aircraft_cost
-        self.fight_cost.observe(cost, p.fight_cost_prior**2 + 1e-12)
+        if pa.model.assaulted_places:
+            self.beliefs.battle(own, aircraft, p)
 
     def view(self) -> View:
         """What the patron sees and believes today."""
@@ -90,9 +84,9 @@ class SupportDecision:
         enemy = sum(v for f, v in power.items() if f != client)
         rivals = [m.escalation[q.key] for q in self.rivals if q.committed]
         v = self._view
-        v.log_balance = math.log(max(own, 1e-9) / max(enemy, 1e-9)) + self.misreading.mean
+        v.log_balance = math.log(max(own, 1e-9) / max(enemy, 1e-9)) + self.beliefs.misreading.mean
         v.other_escalation = sum(rivals) / len(rivals) if rivals else 0.5
-        v.fight_cost = max(0.0, self.fight_cost.mean)
+        v.fight_cost = self.beliefs.cost
         return v
 
     def step(self) -> None:

@@ -30,9 +30,9 @@ import math
 from dataclasses import dataclass, field
 
 from sim.errors import ConfigError
-from sim.model.decide import NormalBelief, clamp
+from sim.model.decide import clamp
 from sim.model.mechanisms import Mechanism, Outcome, Series, name_part
-from sim.model.patron_game import View, best_escalation, chance_of, division, total_power
+from sim.model.patron_game import PatronBeliefs, View, best_escalation, chance_of, division, total_power
 from sim.schema import days, num, prob
 
 __all__ = ["MECHANISM", "PatronBargaining"]
@@ -175,12 +175,9 @@ class PatronBargaining(Mechanism):
         self.escalation = {k: float(e) for k, e in zip(keys, initial, strict=True)}
         self.choice = dict(self.escalation)
         self.stake = {k: float(s) * p.stake_scale for k, s in zip(keys, stakes, strict=True)}
-        self.misreading = {
-            k: NormalBelief(p.optimism_sd * model.rng.standard_normal(), p.optimism_sd**2) for k in keys
-        }
+        self.beliefs = {k: PatronBeliefs(p.optimism_sd * model.rng.standard_normal(), p) for k in keys}
         sd = p.clash_cost_sd
         self.clash_cost = {k: p.clash_cost * math.exp(sd * model.rng.standard_normal()) for k in keys}
-        self.fight_cost = {k: NormalBelief(p.fight_cost_prior, p.fight_cost_prior**2 + 1e-12) for k in keys}
         clients = {pa.client: pa.key for pa in self.patrons}
         th = model.theatre
         self.own_units = [
@@ -233,15 +230,14 @@ class PatronBargaining(Mechanism):
         """
         p = self.params
         other = self.rival[pa.key]
-        balance = self._balance(pa, other) + self.misreading[pa.key].mean
+        balance = self._balance(pa, other) + self.beliefs[pa.key].misreading.mean
         if of is not None:
-            cost = self.fight_cost[other.key].mean
             return View(-balance, self.escalation[pa.key], self.stake[other.key], self._contact,
-                        cost if cost > 0.0 else 0.0, p.clash_cost)  # fmt: skip
-        advance, cost = self._advance(pa.client), self.fight_cost[pa.key].mean  # max(0, .) of each below
-        balance += p.trend_weight * (advance if advance > 0.0 else 0.0) / 100.0
+                        self.beliefs[other.key].cost, p.clash_cost)  # fmt: skip
+        advance = self._advance(pa.client)
+        balance += p.trend_weight * (advance if advance > 0.0 else 0.0) / 100.0  # max(0, advance)
         return View(balance, self.escalation[other.key], self.stake[pa.key], self._contact,
-                    cost if cost > 0.0 else 0.0, self.clash_cost[pa.key])  # fmt: skip
+                    self.beliefs[pa.key].cost, self.clash_cost[pa.key])  # fmt: skip
 
     def sees_range(self, pa, reservation: float) -> bool:
         """Whether ``pa`` believes a bargaining range exists.
@@ -257,7 +253,7 @@ class PatronBargaining(Mechanism):
         _, m_other = best_escalation(v, p)
         chance = chance_of(v.log_balance, p.steepness)
         slope = p.steepness * chance * (1 - chance) * (1 + v.stake)
-        sd = slope * self.misreading[other.key].sd
+        sd = slope * self.beliefs[other.key].misreading.sd
         return reservation + m_other + p.caution * sd <= 1.0
 
     def _observe(self) -> None:
@@ -268,9 +264,7 @@ class PatronBargaining(Mechanism):
         if sum(today[pa.client] for pa in self.patrons) < max(p.battle_losses, 1e-9):
             return
         for pa in self.patrons:
-            self.misreading[pa.key].observe(0.0, p.battle_noise**2)
-            cost = today[pa.client] / 1000 * p.casualty_cost + today[pa.key] * p.aircraft_cost
-            self.fight_cost[pa.key].observe(cost, p.fight_cost_prior**2 + 1e-12)
+            self.beliefs[pa.key].battle(today[pa.client], today[pa.key], p)
 
     # -- the day ------------------------------------------------------------------------------------
 
@@ -302,7 +296,7 @@ class PatronBargaining(Mechanism):
             near.sort(key=lambda u: (u.key not in own, -u.strength))
             if near:
                 near[0].take_losses(min(p.clash_casualties, near[0].strength))
-            self.fight_cost[pa.key].observe(self.clash_cost[pa.key], p.fight_cost_prior**2 + 1e-12)
+            self.beliefs[pa.key].cost_seen(self.clash_cost[pa.key], p)
 
     def _choose(self) -> dict[str, float]:
         """Each patron's chosen escalation and reservation; escalation moves toward the choice."""
