@@ -174,3 +174,29 @@ def test_compaction_sorts_parts_saved_out_of_order_and_overlapping(tmp_path, exp
     pd.testing.assert_frame_equal(series, whole_series)
     assert runs["run_id"].tolist() == list(range(6))
     assert not (tmp_path / ".parts").exists()
+
+
+def test_series_rows_are_laid_out_by_run_variable_and_day_and_a_short_series_is_refused():
+    import numpy as np
+
+    from sim.runner.tasks import RunResult, Task, series_frame
+
+    def result(run_id, series):
+        return RunResult(Task(run_id, seed=run_id), "ok", {}, series)
+
+    two = [
+        result(3, {"b": np.array([1.0, 2.0, 3.0]), "a": np.array([4.0, 5.0, 6.0])}),
+        result(1, {"a": np.array([7.0, 8.0, 9.0])}),
+        RunResult(Task(2, seed=2), "failed", {}, {}, "boom"),  # a failed run has no series rows
+    ]
+    df = series_frame(two, horizon=2)
+    assert list(df.itertuples(index=False, name=None)) == [
+        (3, 0, "a", 4.0), (3, 1, "a", 5.0), (3, 2, "a", 6.0),
+        (3, 0, "b", 1.0), (3, 1, "b", 2.0), (3, 2, "b", 3.0),
+        (1, 0, "a", 7.0), (1, 1, "a", 8.0), (1, 2, "a", 9.0),
+    ]  # fmt: skip
+    empty = series_frame([two[2]], horizon=2)
+    assert len(empty) == 0 and df.dtypes.equals(empty.dtypes)  # the same columns, with or without rows
+    assert [str(df[c].dtype) for c in ("run_id", "day", "value")] == ["int64", "int32", "float64"]
+    with pytest.raises(ValueError, match="series 'a' of run 1: 3 values, not 4"):
+        series_frame([two[1]], horizon=3)

@@ -64,14 +64,23 @@ def runs_frame(exp: Experiment, results: list[RunResult]) -> pd.DataFrame:
 
 
 def series_frame(results: list[RunResult], horizon: int) -> pd.DataFrame:
-    """Long-format ``series`` rows (run_id, day, variable, value), sorted by run, variable, day."""
+    """Long-format ``series`` rows (run_id, day, variable, value), sorted by run, variable, day.
+
+    Built as whole columns, one frame (not a frame per run and series: this runs for every run).
+
+    Raises:
+        ValueError: a series does not hold one value for each day 0..horizon.
+    """
     days = np.arange(horizon + 1, dtype=np.int32)
-    parts = [
-        pd.DataFrame({"run_id": np.int64(r.task.run_id), "day": days, "variable": name, "value": values})
-        for r in results
-        for name, values in sorted(r.series.items())
-    ]
-    if not parts:
+    run_ids, names, values = [], [], []
+    for r in results:
+        for name, v in sorted(r.series.items()):
+            if len(v) != len(days):
+                raise ValueError(f"series {name!r} of run {r.task.run_id}: {len(v)} values, not {len(days)}")
+            run_ids.append(r.task.run_id)
+            names.append(name)
+            values.append(v)
+    if not values:
         return pd.DataFrame(
             {
                 "run_id": pd.Series(dtype="int64"),
@@ -80,4 +89,11 @@ def series_frame(results: list[RunResult], horizon: int) -> pd.DataFrame:
                 "value": pd.Series(dtype="float64"),
             }
         )
-    return pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(
+        {
+            "run_id": np.repeat(np.array(run_ids, dtype=np.int64), len(days)),
+            "day": np.tile(days, len(names)),
+            "variable": np.repeat(np.array(names, dtype=object), len(days)),
+            "value": np.concatenate(values).astype(np.float64, copy=False),
+        }
+    )

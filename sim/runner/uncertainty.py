@@ -22,6 +22,7 @@ Samplers (:mod:`sim.runner.design`) work in the unit cube and map each column th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 import typing
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import stats
 
-from sim.config import ConfigError, validate
+from sim.config import ConfigError, _check_field
 
 if TYPE_CHECKING:
     from sim.config import Config
@@ -242,6 +243,12 @@ def _kind(tp: Any) -> str | None:
     return _KINDS.get(tp)
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A config class's resolved field types (resolving them is slow, and runs set values per run)."""
+    return typing.get_type_hints(cls)
+
+
 def _target(config: Any, key: str, what: str) -> tuple[str, Mapping[str, Any]]:
     """Kind and field metadata of the config value at ``key``; ``what`` prefixes error messages."""
     obj, kind, meta = config, None, {}
@@ -250,7 +257,7 @@ def _target(config: Any, key: str, what: str) -> tuple[str, Mapping[str, Any]]:
             fields = {f.name: f for f in dataclasses.fields(obj)}
             if part not in fields:
                 raise ConfigError(f"{what}{key}: unknown key {part!r}; allowed: {', '.join(fields)}")
-            kind, meta = _kind(typing.get_type_hints(type(obj))[part]), fields[part].metadata
+            kind, meta = _kind(_hints(type(obj))[part]), fields[part].metadata
             obj = getattr(obj, part)
         elif isinstance(obj, dict):
             if part not in obj:
@@ -342,7 +349,9 @@ def apply_values(config: Config, values: Mapping[str, Any]) -> Config:
     """A new config with each dotted key set to its value; ``config`` is not changed.
 
     Nodes along each path are copied (``dataclasses.replace``, or a new dict for dict nodes); subtrees off
-    the paths are shared with ``config``. Integer fields get ``int(round(v))``.
+    the paths are shared with ``config``. Integer fields get ``int(round(v))``. Each value set is checked
+    against its field's bounds; the rest of ``config`` is taken as valid (as :func:`sim.runner.experiment.
+    prepare` leaves it): a whole-tree check per run cost more than some runs' model.
 
     Args:
         config: the base config.
@@ -353,7 +362,8 @@ def apply_values(config: Config, values: Mapping[str, Any]) -> Config:
     """
     new = config
     for key in sorted(values):
-        kind, _ = _target(new, key, "")
-        new = _set(new, key.split("."), _coerce(key, kind, values[key]))
-    validate(new)
+        kind, meta = _target(new, key, "")
+        value = _coerce(key, kind, values[key])
+        _check_field(key, value, meta)
+        new = _set(new, key.split("."), value)
     return new
