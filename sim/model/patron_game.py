@@ -47,6 +47,7 @@ __all__ = [
 
 #: The escalation levels a patron chooses among: restraint, the current commitment, full escalation.
 LEVELS = (0.0, 0.5, 1.0)
+_LEVEL_INDEX = {e: i for i, e in enumerate(LEVELS)}  # LEVELS.index, as a lookup (runs daily)
 
 
 @dataclass(slots=True)
@@ -123,15 +124,16 @@ def _war_values(view: View, p, levels: Sequence[float] = LEVELS) -> list[float]:
     """
     balance, other, stake, exp = view.log_balance, view.other_escalation, view.stake, math.exp
     leverage, steepness, period = p.leverage, p.steepness, p.period_days
-    running = p.support_cost + view.fight_cost
+    running, won = p.support_cost + view.fight_cost, 1 + stake
+    contact, clash_cost = view.contact, view.clash_cost
+    hazard_rate = p.clash_hazard if contact else 0.0  # a support Config has no clash terms
     out = []
     for e in levels:
         x = steepness * (balance + leverage * (e - other))
         x = x if x > -700.0 else -700.0  # as chance_of
         x = x if x < 700.0 else 700.0
-        hazard = p.clash_hazard * e * other if view.contact else 0.0
-        daily = e * running + hazard * view.clash_cost
-        out.append(1.0 / (1.0 + exp(-x)) * (1 + stake) - stake - period * daily)
+        hazard = hazard_rate * e * other if contact else 0.0
+        out.append(1.0 / (1.0 + exp(-x)) * won - stake - period * (e * running + hazard * clash_cost))
     return out
 
 
@@ -151,10 +153,9 @@ def best_escalation(view: View, p, current: float | None = None) -> tuple[float,
         best = 1
     if v2 > values[best]:
         best = 2
-    if current in LEVELS:
-        kept = LEVELS.index(current)
-        if values[kept] >= values[best] - p.switch_cost:
-            best = kept
+    kept = _LEVEL_INDEX.get(current)
+    if kept is not None and values[kept] >= values[best] - p.switch_cost:
+        best = kept
     return LEVELS[best], values[best]
 
 

@@ -79,13 +79,21 @@ class SupportDecision:
     def view(self) -> View:
         """What the patron sees and believes today."""
         m, client = self.patron.model, self.patron.client
-        power = powers(m)
-        own = power.get(client, 0.0)
-        enemy = sum(v for f, v in power.items() if f != client)
-        rivals = [m.escalation[q.key] for q in self.rivals if q.committed]
+        own, enemy = 0.0, 0.0
+        for f, power in powers(m).items():
+            if f == client:
+                own = power
+            else:
+                enemy += power
+        n, total = 0, 0.0
+        for q in self.rivals:
+            if q.committed:
+                n, total = n + 1, total + m.escalation[q.key]
+        own = 1e-9 if 1e-9 > own else own  # max(own, 1e-9) without the call (runs daily; NaN kept)
+        enemy = 1e-9 if 1e-9 > enemy else enemy
         v = self._view
-        v.log_balance = math.log(max(own, 1e-9) / max(enemy, 1e-9)) + self.beliefs.misreading.mean
-        v.other_escalation = sum(rivals) / len(rivals) if rivals else 0.5
+        v.log_balance = math.log(own / enemy) + self.beliefs.misreading.mean
+        v.other_escalation = total / n if n else 0.5
         v.fight_cost = self.beliefs.cost
         return v
 

@@ -171,6 +171,7 @@ class PatronBargaining(Mechanism):
         initial = p.initial_escalation or [0.5, 0.5]
         stakes = p.stakes or [pa.spec.stake for pa in self.patrons]
         keys = [pa.key for pa in self.patrons]
+        self.keys = tuple(keys)
         model.bargained.update(keys)  # they choose here, not by sim.model.support
         self.escalation = {k: float(e) for k, e in zip(keys, initial, strict=True)}
         self.choice = dict(self.escalation)
@@ -188,17 +189,18 @@ class PatronBargaining(Mechanism):
         self.share: dict[str, float] = {}
         self.deal_day = self.clash_day = self.deal_broken_day = self.tacit_day = math.nan
         self._seen = self._tally()
+        # each patron's view and its estimate of the other's, refilled daily (they run several times a day)
+        self._views = {k: View(0.0, 0.0, 0.0, False, 0.0, 0.0) for k in keys}
+        self._their_views = {k: View(0.0, 0.0, 0.0, False, 0.0, 0.0) for k in keys}
         self._sense()
         self._apply()
 
     # -- what the patrons see -----------------------------------------------------------------------
 
-    def _tally(self) -> dict[str, float]:
-        """Cumulative losses of each client and aircraft lost by each patron (to take daily differences)."""
-        m = self.model
-        out = {pa.client: m.losses_cum[pa.client] for pa in self.patrons}
-        out.update({pa.key: float(pa.aircraft_lost) for pa in self.patrons})
-        return out
+    def _tally(self) -> list[tuple[float, float]]:
+        """Each patron's client's cumulative losses and its aircraft lost (to take daily differences)."""
+        losses = self.model.losses_cum
+        return [(losses[pa.client], float(pa.aircraft_lost)) for pa in self.patrons]
 
     def _sense(self) -> None:
         """Today's power of each client and whether they are in contact (read once a day by every view)."""
@@ -228,16 +230,20 @@ class PatronBargaining(Mechanism):
         Its estimate of the other's view reads the balance as ``pa`` does (mirrored), and the other's clash
         cost as the median (``clash_cost``: the other's own is private); stakes and losses are public.
         """
-        p = self.params
-        other = self.rival[pa.key]
-        balance = self._balance(pa, other) + self.beliefs[pa.key].misreading.mean
+        p, k = self.params, pa.key
+        other = self.rival[k]
+        balance = self._balance(pa, other) + self.beliefs[k].misreading.mean
         if of is not None:
-            return View(-balance, self.escalation[pa.key], self.stake[other.key], self._contact,
-                        self.beliefs[other.key].cost, p.clash_cost)  # fmt: skip
+            v = self._their_views[k]
+            v.log_balance, v.other_escalation, v.stake = -balance, self.escalation[k], self.stake[other.key]
+            v.contact, v.fight_cost, v.clash_cost = self._contact, self.beliefs[other.key].cost, p.clash_cost
+            return v
         advance = self._advance(pa.client)
         balance += p.trend_weight * (advance if advance > 0.0 else 0.0) / 100.0  # max(0, advance)
-        return View(balance, self.escalation[other.key], self.stake[pa.key], self._contact,
-                    self.beliefs[pa.key].cost, self.clash_cost[pa.key])  # fmt: skip
+        v = self._views[k]
+        v.log_balance, v.other_escalation, v.stake = balance, self.escalation[other.key], self.stake[k]
+        v.contact, v.fight_cost, v.clash_cost = self._contact, self.beliefs[k].cost, self.clash_cost[k]
+        return v
 
     def sees_range(self, pa, reservation: float) -> bool:
         """Whether ``pa`` believes a bargaining range exists.
@@ -258,13 +264,13 @@ class PatronBargaining(Mechanism):
 
     def _observe(self) -> None:
         """Battles reveal the balance and the cost of fighting (nothing is learnt on a quiet day)."""
-        p, now = self.params, self._tally()
-        today = {k: now[k] - self._seen[k] for k in now}
+        p, now, seen = self.params, self._tally(), self._seen
         self._seen = now
-        if sum(today[pa.client] for pa in self.patrons) < max(p.battle_losses, 1e-9):
+        today = [(lost - lost0, air - air0) for (lost, air), (lost0, air0) in zip(now, seen, strict=True)]
+        if sum(lost for lost, _ in today) < max(p.battle_losses, 1e-9):
             return
-        for pa in self.patrons:
-            self.beliefs[pa.key].battle(today[pa.client], today[pa.key], p)
+        for pa, (lost, air) in zip(self.patrons, today, strict=True):
+            self.beliefs[pa.key].battle(lost, air, p)
 
     # -- the day ------------------------------------------------------------------------------------
 
@@ -313,7 +319,7 @@ class PatronBargaining(Mechanism):
     def _bargain(self, reservation: dict[str, float]) -> None:
         """Strike a deal when a bargaining range exists; break one on a violation or when a patron reneges."""
         m, p = self.model, self.params
-        k1, k2 = (pa.key for pa in self.patrons)
+        k1, k2 = self.keys
         if not self.in_force:
             shares = division(reservation[k1], reservation[k2])
             if shares is not None and all(self.sees_range(pa, reservation[pa.key]) for pa in self.patrons):
@@ -349,7 +355,7 @@ class PatronBargaining(Mechanism):
         self._sense()
         reservation = self._choose()
         self._bargain(reservation)
-        self.tacit = not self.in_force and all(c == 0.0 for c in self.choice.values())
+        self.tacit = not self.in_force and all(self.choice[k] == 0.0 for k in self.keys)
         if self.tacit and math.isnan(self.tacit_day):
             self.tacit_day = float(self.model.steps)
         self._place_own_units()
