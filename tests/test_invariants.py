@@ -1,8 +1,9 @@
 """Model invariants, checked every day over many seeds and parameter draws at the edges of their ranges.
 
 Strengths are never negative, no unit loses more than it has, shares and probabilities stay in [0, 1],
-and control of a place changes only through a capture in combat. The draws are deliberately extreme
-(the ends of each field's allowed range), so that an edge case cannot corrupt a run silently.
+control of a place changes only through a capture in combat, and the model's list of units in creation
+order is Mesa's unit set. The draws are deliberately extreme (the ends of each field's allowed range), so
+that an edge case cannot corrupt a run silently.
 """
 
 import math
@@ -90,6 +91,8 @@ class Watch:
         changed = {i for i, (a, b) in enumerate(zip(before, m.control, strict=True)) if a != b}
         if not changed <= self.captured:
             err(f"day {day}: control changed without a capture at {sorted(changed - self.captured)}")
+        if m._units_made != list(m.unit_set):  # the list the day's moves shuffle is Mesa's set, in order
+            err(f"day {day}: the units in creation order are not the unit set's")
         for u in m.all_units():
             if not (math.isfinite(u.strength) and u.strength >= 1):
                 err(f"day {day}: {u.key} strength {u.strength}")

@@ -108,10 +108,12 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
     params = model.params.combat
     rng = model.rng if params.stochastic else None
     contested: dict[int, list[Unit]] = defaultdict(list)
-    for u in model.all_units():
-        c = u.contact_place() if u.dest >= 0 else -1  # a unit standing on a place is in no contact
-        if c >= 0:
-            contested[c].append(u)
+    for units in model.units_of.values():  # every unit, in creation order (model.all_units, unlisted)
+        for u in units:
+            if u.dest >= 0:  # a unit standing on a place is in no contact
+                c = u.contact_place()
+                if c >= 0:
+                    contested[c].append(u)
     model.threatened = set(contested)
     model.assaulted_places = set()
     losses: dict[str, float] = defaultdict(float)

@@ -110,6 +110,7 @@ class ConflictModel(mesa.Model):
             self.patrons_of[p.client].append(p)
         self.units_of: dict[str, list[Unit]] = {fid: [] for fid in theatre.factions}
         self.unit_by_key: dict[str, Unit] = {}
+        self._units_made: list[Unit] = []  # the units alive in creation order: unit_set's order, as a list
         for spec in theatre.units.values():
             if spec.standby is None:
                 self.add_unit(spec)
@@ -170,6 +171,7 @@ class ConflictModel(mesa.Model):
         u = Unit(self, spec, morale=morale)
         self.units_of[u.faction].append(u)
         self.unit_by_key[u.key] = u
+        self._units_made.append(u)
         return u
 
     def pressure(self) -> float:
@@ -249,7 +251,7 @@ class ConflictModel(mesa.Model):
             pa.step()
         for f in self.factions.values():  # faction_set.do("plan")
             f.plan()
-        units = list(self.unit_set)  # unit_set.shuffle_do("move"): the same shuffle, without the lookups
+        units = self._units_made.copy()  # unit_set.shuffle_do("move"): the same order and shuffle
         self.unit_set.random.shuffle(units)
         for u in units:
             u.move()
@@ -287,14 +289,18 @@ class ConflictModel(mesa.Model):
                     u.broken = False
 
     def _remove_dead(self) -> None:
+        dead = False
         for fid, units in self.units_of.items():
             alive = [u for u in units if u.strength >= 1]
             if len(alive) != len(units):
+                dead = True
                 for u in units:
                     if u.strength < 1:
                         self.unit_by_key.pop(u.key, None)
                         u.remove()
                 self.units_of[fid] = alive
+        if dead:
+            self._units_made = [u for u in self._units_made if u.strength >= 1]
 
     def supply_distance(self, faction: str) -> np.ndarray:
         """Road distance from the faction's held supply bases through places it holds."""
