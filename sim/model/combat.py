@@ -98,6 +98,18 @@ def _count_shares(model: ConflictModel, contested: dict[int, list[Unit]]) -> dic
     return shares
 
 
+def _contested(model: ConflictModel) -> dict[int, list[Unit]]:
+    """The units in contact at each contested place, in creation order (runs daily: no all-units list)."""
+    contested: dict[int, list[Unit]] = defaultdict(list)
+    for units in model.units_of.values():
+        for u in units:
+            if u.dest >= 0:  # a unit standing on a place is in no contact
+                c = u.contact_place()
+                if c >= 0:
+                    contested[c].append(u)
+    return contested
+
+
 def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
     """Resolve one day of combat at every contested place.
 
@@ -107,13 +119,7 @@ def resolve_combat(model: ConflictModel) -> tuple[dict[str, float], set[Unit]]:
     """
     params = model.params.combat
     rng = model.rng if params.stochastic else None
-    contested: dict[int, list[Unit]] = defaultdict(list)
-    for units in model.units_of.values():  # every unit, in creation order (model.all_units, unlisted)
-        for u in units:
-            if u.dest >= 0:  # a unit standing on a place is in no contact
-                c = u.contact_place()
-                if c >= 0:
-                    contested[c].append(u)
+    contested = _contested(model)
     model.threatened = set(contested)
     model.assaulted_places = set()
     losses: dict[str, float] = defaultdict(float)

@@ -133,7 +133,7 @@ class ConflictModel(mesa.Model):
         self._escalation_series = {pid: f"{pid}_escalation" for pid in self.escalation}
         self._faction_series = {f: (f"{f.lower()}_strength", f"{f.lower()}_cohesion") for f in self.factions}
         self._update_supply()
-        self._record_front(0)
+        self.series["front_km"][0] = self.front_km()
         self._record(0)
 
     def _shared_state(self) -> None:
@@ -265,7 +265,7 @@ class ConflictModel(mesa.Model):
             f.update_cohesion(self.places_lost_today.get(fid, 0), share)
             self.losses_cum[fid] += losses.get(fid, 0.0)
         self.fatalities += self.params.combat.killed_share * sum(losses.values())
-        self._record_front(self.steps)  # mechanisms read today's front line
+        self.series["front_km"][self.steps] = self.front_km()  # mechanisms read today's front line
         for m in self.mechanisms:
             m.step()
         self._record(self.steps)
@@ -289,18 +289,15 @@ class ConflictModel(mesa.Model):
                     u.broken = False
 
     def _remove_dead(self) -> None:
-        dead = False
         for fid, units in self.units_of.items():
             alive = [u for u in units if u.strength >= 1]
             if len(alive) != len(units):
-                dead = True
                 for u in units:
                     if u.strength < 1:
                         self.unit_by_key.pop(u.key, None)
                         u.remove()
                 self.units_of[fid] = alive
-        if dead:
-            self._units_made = [u for u in self._units_made if u.strength >= 1]
+                self._units_made = [u for u in self._units_made if u.strength >= 1]
 
     def supply_distance(self, faction: str) -> np.ndarray:
         """Road distance from the faction's held supply bases through places it holds."""
@@ -344,9 +341,6 @@ class ConflictModel(mesa.Model):
                     u.supply = p.floor
                 else:
                     u.supply = 1.0 - (1.0 - p.floor) * (d - p.range_km) / p.decay_km
-
-    def _record_front(self, day: int) -> None:
-        self.series["front_km"][day] = self.front_km()
 
     def _record(self, day: int) -> None:
         """The day's state after the mechanisms (``front_km`` is recorded before them)."""
