@@ -7,8 +7,9 @@ Run on demand (not part of the tests), e.g. the issue's full setting::
 
 Each measurement runs the experiment in a fresh process into a temporary folder (the real path:
 executor, streaming parts, compaction), so peak RSS is per measurement: this process's children are that
-process and its workers. Prints runs/s, the 2-worker speed-up and peak RSS (main process and
-largest worker) for each run count in ``--memory-runs``.
+process and its workers. Prints runs/s, the CPU time of the main process and of the workers (start-up
+included; steadier than runs/s on a shared machine when comparing two versions), the 2-worker speed-up
+and peak RSS (main process and largest worker) for each run count in ``--memory-runs``.
 """
 
 from __future__ import annotations
@@ -29,15 +30,21 @@ from sim.runner.compose import compose
 from sim.runner.experiment import prepare
 from sim.runner.runs import run_to_folder
 
+def cpu(who):
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
+
 def main():
     folder, overrides = Path(sys.argv[1]), sys.argv[2:]
     exp = prepare(compose(overrides))
-    t = time.perf_counter()
+    t, main_cpu = time.perf_counter(), cpu(resource.RUSAGE_SELF)
     runs = run_to_folder(exp, folder, exp.fingerprint())
     elapsed = time.perf_counter() - t
+    main_cpu = cpu(resource.RUSAGE_SELF) - main_cpu
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"runs": len(runs), "elapsed": elapsed, "main_mib": own, "worker_mib": kids}))
+    print(json.dumps({"runs": len(runs), "elapsed": elapsed, "main_mib": own, "worker_mib": kids,
+                      "main_cpu": main_cpu, "worker_cpu": cpu(resource.RUSAGE_CHILDREN)}))
 
 if __name__ == "__main__":
     main()
@@ -76,7 +83,8 @@ def main() -> None:
         rates[workers] = r["runs"] / r["elapsed"]
         print(
             f"  {workers} worker(s): {rates[workers]:6.2f} runs/s ({r['runs']} runs in {r['elapsed']:.1f} s, "
-            f"wall {time.perf_counter() - t:.1f} s incl. start-up)"
+            f"wall {time.perf_counter() - t:.1f} s incl. start-up; CPU {r['main_cpu']:.1f} s main + "
+            f"{r['worker_cpu']:.1f} s workers)"
         )
     if rates:
         print(f"  speed-up with 2 workers: {rates[2] / rates[1]:.2f}x")
