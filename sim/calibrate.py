@@ -13,6 +13,8 @@ results, with a tolerance::
         tolerance: 0                # how far a run may miss and still match (default 0)
         date: 2020-08-06            # when it was observed: the window's last day
         source: https://...         # where it is recorded (required)
+        event: front_holds_summer_2020  # the historical fact (default: the id); a fact used here is
+                                        # in-sample for python -m sim.score (sim.analysis.forecast_scores)
       - id: blockade_lifted
         outcome: blockade_lifted_day   # ... or a per-run outcome (runs.parquet); a *_day outcome
         op: near                       # that never happened (NaN) counts as later than any day

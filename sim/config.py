@@ -46,6 +46,7 @@ from sim.settings_schema import (  # noqa: F401  (re-exported: the settings grou
     MCConfig,
     QuestionConfig,
     ScenarioConfig,
+    TunedConfig,
 )
 from sim.theatre_schema import (  # noqa: F401  (re-exported: the theatre data schema)
     AirAssetConfig,
@@ -88,15 +89,16 @@ class CombatConfig:
     law: str = choice("square", ("square", "linear"))
     # Per-capita daily casualty rate of effective ground forces under aimed fire. ASSUMPTION, calibrated
     # so a full assault by ~10,000 costs the defender ~30 casualties a day (order of the seed's "at least
-    # 19" killed near Sirte on one day, counting air strikes).
+    # 19" killed near Sirte on one day, counting air strikes). Tuned to: sirte_strike_deaths_2020-06.
     kill_rate: float = num(0.003, 0.0, 1.0, lo_open=True)
     defender_bonus: float = num(1.5, 1.0, 10.0)  # ASSUMPTION: prepared positions multiply defenders' fire
     # An attack goes in when the commander's estimate of attacker power / defender power (log-normal
     # noise of s.d. estimate_noise) reaches assault_ratio. ASSUMPTION, calibrated so that the GNA's
     # push stalls before Sirte in most baseline runs (as it did in June 2020) yet can still succeed
-    # (about 1 run in 10 took Sirte, in the first month, before LNA reserves arrive). Tuned to: the June
-    # 2020 stall before Sirte (in-sample). Tuned before issue 15: with the factions' optimism and the
-    # patrons' support choice the baseline now takes Sirte in 28 % of runs (300 runs, 270 days).
+    # (about 1 run in 10 took Sirte, in the first month, before LNA reserves arrive). Tuned to:
+    # sirte_stays_lna_2020, front_stops_at_sirte_2020 (in-sample: analysis.tuned of the theatre file).
+    # Tuned before issue 15: with the factions' optimism and the patrons' support choice the baseline now
+    # takes Sirte in 28 % of runs (300 runs, 270 days).
     assault_ratio: float = num(1.1, 0.0, 100.0, lo_open=True)
     estimate_noise: float = num(0.4, 0.0, 5.0)
     skirmish_intensity: float = prob(0.1)  # share of full intensity while forces hold in contact
@@ -126,12 +128,13 @@ class AirConfig:
     enabled: bool = True
     # Casualties per sortie. ASSUMPTION, calibrated so one day of strikes near Sirte kills ~10-20
     # (seed: "air strikes from warplanes and other drones ... the deaths of at least 19 people").
+    # Tuned to: sirte_strike_deaths_2020-06.
     kills_per_sortie_drone: float = num(2.0, 0.0, 1000.0)
     kills_per_sortie_jet: float = num(3.0, 0.0, 1000.0)
     # Probability a sortie is lost, per unit of enemy air-defence strength over the target. ASSUMPTION,
     # set so TB2s over Sirte (Pantsir cover 0.3, ~12 sorties a day in an assault) lose about 1-2 a week:
     # 2 TB2 were lost in the 6-11 June 2020 offensive (forces.md section 5). No GNA air defence covers
-    # the Sirte front, so LNA aircraft are lost only near Misrata and Mitiga.
+    # the Sirte front, so LNA aircraft are lost only near Misrata and Mitiga. Tuned to: tb2_losses_june_2020.
     loss_per_sortie: float = prob(0.05)
 
 

@@ -8,6 +8,7 @@ A resolutions file records what happened to some of the forecast questions (``co
         date: 2020-09-13                # when it resolved
         source: https://...             # where that is recorded (required)
         base_rate: 0.2                  # optional: a climatological probability to compare with
+        event: east_govt_resigns_2020   # optional: the fact it resolves on (default: the question id)
       - question: front_line_km         # numeric questions (op: quantiles): the value that happened
         value: 443
         date: 2020-12-04
@@ -18,6 +19,13 @@ the same scores of two reference forecasts (every question at 0.5, and the base 
 the run ensemble for numeric ones. ``scores.json`` and ``figures/scores.png`` (plus
 ``figures/reliability.png`` with at least ``RELIABILITY_MIN`` yes/no questions) go into the results
 folder, or ``--out``. Questions not modelled in the experiment's scenario are skipped and listed.
+
+**In-sample and out-of-sample.** A question whose fact (``event``) the model was fitted to is in-sample:
+a parameter was set by hand to reproduce it (the theatre's ``analysis.tuned``), or the experiment draws
+from a posterior calibrated on it (``+calibrated=<name>``). Its score shows the fit, not skill. Every
+question is marked (``sample``: in or out, and ``fitted``: how), the scores are given for all questions,
+then for the out-of-sample ones on their own line (``overall.out_sample`` in ``scores.json``), then for
+the in-sample ones; the figure labels in-sample questions.
 """
 
 from __future__ import annotations
@@ -50,6 +58,9 @@ def _figures(scores: dict[str, Any], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     table = pd.DataFrame([x for x in scores["questions"] if x["kind"] == "binary"])
+    if len(table):
+        mark = table["sample"].map({"in": " [in-sample]"}).fillna("")
+        table["text"] = table["text"] + mark
     figures = []
     if len(table):
         scenario = scores["experiment"]["scenario"]
@@ -63,6 +74,23 @@ def _figures(scores: dict[str, Any], folder: Path) -> list[Path]:
         plt.close(fig)
         written.append(path)
     return written
+
+
+def _sample_lines(scores: dict[str, Any]) -> list[str]:
+    """The yes/no scores of the out-of-sample questions, then of the in-sample ones."""
+    lines = []
+    for k, what in (("out", "out-of-sample"), ("in", "in-sample (the model was fitted to these facts)")):
+        b = scores["overall"][f"{k}_sample"]["binary"]
+        ids = [x["question"] for x in scores["questions"] if x["kind"] == "binary" and x["sample"] == k]
+        if b:
+            named = ", ".join(clip(i, 40) for i in ids[:6]) + (", ..." if len(ids) > 6 else "")
+            lines.append(
+                f"  {what}: {b['n']:,} ({named}): "
+                f"Brier {b['brier']:.3f}, Brier skill vs 0.5: {b['brier_skill_vs_half']:+.2f}"
+            )
+        else:
+            lines.append(f"  {what}: none")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"log {b['log']:.3f} (0.5: {math.log(2):.3f}), "
             f"Brier skill vs 0.5: {b['brier_skill_vs_half']:+.2f}"
         )
+        print_lines(_sample_lines(scores), SCORES_FILE)
     numeric = [
         f"{clip(x['question'], 40)}: CRPS {x['crps']:,.1f} "
         f"(value {x['value']:,}, ensemble median {x['median']:,.0f})"

@@ -22,6 +22,7 @@ __all__ = [
     "MCConfig",
     "QuestionConfig",
     "ScenarioConfig",
+    "TunedConfig",
 ]
 
 #: Longest per-run time limit, in seconds (about 11.6 days): beyond it the clocks' arithmetic overflows.
@@ -90,6 +91,15 @@ class QuestionConfig:
 
 
 @dataclass
+class TunedConfig:
+    """A parameter set by hand so the model reproduces historical facts (``analysis.tuned``)."""
+
+    parameter: str = MISSING  # its config key, e.g. mechanisms.combat.assault_ratio
+    to: list[str] = field(default_factory=list)  # the facts' event ids (``event`` in seeds/ files)
+    how: str = ""  # what was matched, in words
+
+
+@dataclass
 class AnalysisConfig:
     """How summaries and reports are computed from the results (``python -m sim.report`` reads it too)."""
 
@@ -99,6 +109,9 @@ class AnalysisConfig:
     # scenario discovery (PRIM) explain from the uncertain parameters.
     target: str = ""  # set by the theatre file; "" = no explanation of any question
     report: bool = True  # write report.md and figures/ at the end of every experiment
+    # Parameters set by hand to reproduce historical facts (set by the theatre file): those facts are
+    # in-sample, and python -m sim.score scores the questions about them apart (not evidence of skill).
+    tuned: list[TunedConfig] = field(default_factory=list)
 
 
 @dataclass

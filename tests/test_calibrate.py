@@ -274,6 +274,9 @@ def test_calibrate_command_writes_a_usable_posterior(prior, tmp_path, capsys):
     assert written["accepted"] >= 1 and written["prior_runs"] == 40
     assert [o["id"] for o in written["observations"]] == ["front_holds_60", "blockade_lifted"]
     assert all(o["source"] for o in written["observations"])
+    # the facts it was fitted to: sim.score counts them in-sample for experiments that use the posterior
+    events = [o["event"] for o in written["observations"]]
+    assert events == ["front_holds_summer_2020", "blockade_lifted_2020-09-18"]
     lift = next(p for p in written["parameters"] if p["key"] == "mechanisms.oil.resolve_span")
     assert lift["prior"] == {"dist": "uniform", "low": 0.3, "high": 0.9}
     assert len(lift["values"]) == written["accepted"]

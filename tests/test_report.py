@@ -38,6 +38,9 @@ def test_comparison_report_answers_every_question_for_every_scenario(multirun, t
     assert "GNA captures Sirte by the horizon" in md and "not modelled" in md  # unrest questions in baseline
     assert "## Differences from baseline" in md and "Newcombe" in md
     assert "Mann-Whitney" in md  # numeric outcomes compared
+    fitted = md[md.index("## What the model was fitted to") :].split("\n## ")[0]  # from analysis.tuned
+    assert "`mechanisms.combat.assault_ratio`, set by hand to `sirte_stays_lna_2020`" in fitted
+    assert "drawn from the posterior" not in fitted  # neither experiment uses a calibrated posterior
     figures = {p.name for p in (tmp_path / "figures").glob("*.png")}
     expected = {"forecast_questions.png", "fan_front_km.png", "map_baseline.png", "map_eastern_unrest.png"}
     assert expected <= figures and "distribution_front_km_final.png" in figures

@@ -140,3 +140,85 @@ def test_out_must_be_a_folder_checked_before_anything(experiment, tmp_path, caps
         f"error: --out: {out} is {'a file' if where == 'file' else f'below the file {blocker}'}"
     )
     assert blocker.read_text() == "x"
+
+
+SEED_OBSERVATIONS = SEED_RESOLUTIONS.with_name("observations_2020.yaml")
+
+
+def events(path, key):
+    """Each entry's fact (event; default its id) of a seeds file."""
+    entries = yaml.safe_load(path.read_text())[key]
+    return {e.get("event", e.get("id", e.get("question"))) for e in entries}
+
+
+def test_no_fact_used_to_calibrate_is_also_scored():
+    calibrated, scored = events(SEED_OBSERVATIONS, "observations"), events(SEED_RESOLUTIONS, "resolutions")
+    assert calibrated and scored
+    assert not calibrated & scored, f"facts both calibrated on and scored: {sorted(calibrated & scored)}"
+
+
+def test_questions_on_tuned_facts_are_in_sample_and_scored_apart(experiment, tmp_path, capsys):
+    assert main([str(experiment), str(SEED_RESOLUTIONS), "--out", str(tmp_path)]) == 0
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    sample = {q["question"]: q["sample"] for q in scores["questions"]}
+    assert sample == {"gna_takes_sirte": "in", "gna_takes_sirte_30": "in", "front_past_es_sider": "in",
+                      "east_govt_falls": "out"}  # fmt: skip
+    sirte = next(q for q in scores["questions"] if q["question"] == "gna_takes_sirte")
+    assert "tuned: mechanisms.combat.assault_ratio" in sirte["fitted"]
+    out_only = [q for q in scores["questions"] if q["sample"] == "out"]
+    assert scores["overall"]["out_sample"]["binary"]["brier"] == pytest.approx(out_only[0]["brier"])
+    assert scores["overall"]["in_sample"]["binary"]["n"] == 3
+    printed = capsys.readouterr().out
+    assert re.search(r"out-of-sample: 1 \(east_govt_falls\): Brier \d\.\d{3}", printed)
+    assert re.search(r"in-sample \(the model was fitted to these facts\): 3 \(", printed)
+
+
+def test_a_calibrated_posteriors_observations_are_in_sample():
+    from sim.analysis.forecast_scores import fitted_events
+
+    config = {
+        "analysis": {"tuned": [{"parameter": "mechanisms.combat.kill_rate", "to": ["a"]}]},
+        "calibrated": {
+            "name": "june2020",
+            "observations": [{"id": "front_holds_60", "event": "b"}, {"id": "c"}],
+        },
+    }
+    assert fitted_events(config) == {
+        "a": ["tuned: mechanisms.combat.kill_rate"],
+        "b": ["calibrated: june2020 (observation front_holds_60)"],
+        "c": ["calibrated: june2020 (observation c)"],  # no event: the observation's id
+    }
+    assert fitted_events({}) == {}
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("analysis.tuned=[{parameter: mechanisms.combat.nope, to: [x]}]", r"analysis\.tuned\[0\]\.parameter: "
+         r"mechanisms\.combat\.nope: unknown key 'nope'"),
+        ("analysis.tuned=[{parameter: mechanisms.combat.kill_rate, to: []}]",
+         r"analysis\.tuned\[0\]\.to: got \[\]"),
+    ],
+)  # fmt: skip
+def test_a_bad_tuned_entry_is_a_one_line_error(override, message):
+    from sim.config import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        prepare(compose([override]))
+
+
+def test_every_tuned_parameter_names_its_facts_beside_its_source():
+    """The theatre's analysis.tuned and the 'Tuned to:' notes beside the parameters say the same."""
+    import inspect
+
+    config = prepare(compose([])).config
+    assert config.analysis.tuned
+    for t in config.analysis.tuned:
+        *path, _ = t.parameter.split(".")
+        node = config
+        for part in path:
+            node = getattr(node, part)
+        text = " ".join(line.strip().lstrip("#") for line in inspect.getsource(type(node)).splitlines())
+        assert "Tuned to:" in text, t.parameter
+        for event in t.to:
+            assert event in text, (t.parameter, event)

@@ -179,7 +179,14 @@ def posterior_config(
         "accepted": len(accepted),
         "prior_runs": prior_runs,
         "observations": [
-            {"id": o.id, "text": o.text, "condition": o.describe(), "date": o.date, "source": o.source}
+            {
+                "id": o.id,
+                "event": o.event,
+                "text": o.text,
+                "condition": o.describe(),
+                "date": o.date,
+                "source": o.source,
+            }
             for o in observations
         ],
         "parameters": [

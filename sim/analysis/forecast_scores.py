@@ -23,14 +23,14 @@ from sim.limits import clip, listing
 from sim.results import Results
 from sim.results.summary import answer
 
-__all__ = ["FIELDS", "ScoreError", "load_resolutions", "score"]
+__all__ = ["FIELDS", "ScoreError", "fitted_events", "load_resolutions", "score"]
 
 
 class ScoreError(UserError):
     """Bad input (one line, shown without a traceback)."""
 
 
-FIELDS = ("question", "outcome", "value", "date", "source", "base_rate")
+FIELDS = ("question", "outcome", "value", "date", "source", "base_rate", "event")
 
 
 def load_resolutions(path: str | Path, questions: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -80,7 +80,11 @@ def load_resolutions(path: str | Path, questions: dict[str, dict[str, Any]]) -> 
             raise ScoreError(
                 f"{key}.base_rate: not for question {show(qid)} (numeric); allowed on yes/no questions"
             )
+        event = e.get("event", qid)
+        if not isinstance(event, str) or not event.strip():
+            raise ScoreError(f"{key}.event: got {show(event)}; allowed: the id of the fact it resolves on")
         row = {"question": qid, "date": date.isoformat(), "source": source.strip(), "numeric": numeric}
+        row["event"] = event.strip()
         if numeric:
             row["value"] = e["value"]
         else:
@@ -104,6 +108,7 @@ def score(res: Results, resolutions: list[dict[str, Any]]) -> dict[str, Any]:
     start = dt.date.fromisoformat(str(res.summary["experiment"].get("start_date")))
     horizon = int(res.summary["experiment"].get("horizon_days", 0))
     rows, skipped, notes = [], [], []
+    fitted = fitted_events(res.config)
     for r in resolutions:
         qid = r["question"]
         q = questions[qid]
@@ -112,6 +117,8 @@ def score(res: Results, resolutions: list[dict[str, Any]]) -> dict[str, Any]:
             skipped.append({"question": qid, "why": f"not modelled ({summary_q['not_modelled']})"})
             continue
         row: dict[str, Any] = {"question": qid, "text": q["text"], "date": r["date"], "source": r["source"]}
+        row.update(event=r["event"], fitted=fitted.get(r["event"], []))
+        row["sample"] = "in" if row["fitted"] else "out"
         if r["numeric"]:
             if not _score_numeric(row, r, q, ok):
                 skipped.append({"question": qid, "why": "the outcome is not defined in any run"})
@@ -125,10 +132,28 @@ def score(res: Results, resolutions: list[dict[str, Any]]) -> dict[str, Any]:
         }
         | {"folder": str(res.path), "ok": len(ok)},
         "questions": rows,
-        "overall": _overall(rows),
+        "overall": _overall(rows)
+        | {f"{k}_sample": _overall([x for x in rows if x["sample"] == k]) for k in ("in", "out")},
         "skipped": skipped,
         "notes": notes,
     }
+
+
+def fitted_events(config: dict[str, Any]) -> dict[str, list[str]]:
+    """The facts the experiment's model was fitted to (event id -> how), from its saved config.
+
+    A fact is in-sample if a parameter was set by hand to reproduce it (``analysis.tuned``) or if the
+    experiment draws from a posterior calibrated on it (``+calibrated=<name>``: its observations' events).
+    """
+    out: dict[str, list[str]] = {}
+    for t in (config.get("analysis") or {}).get("tuned") or []:
+        for event in t.get("to") or []:
+            out.setdefault(event, []).append(f"tuned: {t.get('parameter')}")
+    calibrated = config.get("calibrated") or {}
+    for o in calibrated.get("observations") or []:
+        event = o.get("event") or o.get("id")
+        out.setdefault(event, []).append(f"calibrated: {calibrated.get('name')} (observation {o.get('id')})")
+    return out
 
 
 def _score_numeric(row: dict[str, Any], r: dict[str, Any], q: dict[str, Any], ok: pd.DataFrame) -> bool:

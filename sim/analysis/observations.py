@@ -57,6 +57,7 @@ class Observation:
     variable: str | None = None
     stat: str = "value"
     since_day: int = 0
+    event: str = ""  # the historical fact it records (default: its id); see sim.analysis.forecast_scores
 
     def describe(self) -> str:
         """A short formula, e.g. ``range(front_km, days 0-60) <= 50``."""
@@ -72,7 +73,7 @@ class Observation:
 
 
 OBSERVATION_FIELDS = ("id", "text", "source", "date", "since", "op", "value", "tolerance", "outcome",
-                      "variable", "stat")  # fmt: skip
+                      "variable", "stat", "event")  # fmt: skip
 
 
 def load_observations(
@@ -125,6 +126,7 @@ def load_observations(
                 variable=e.get("variable"),
                 stat=stat,
                 since_day=since_day,
+                event=str(e.get("event") or oid),
             )
         )
     return out
@@ -145,7 +147,7 @@ def _check_entry(e: Any, key: str, entry: str, ids: dict[Any, str]) -> str:
     if not isinstance(oid, str) or not oid.strip():
         raise CalibrationError(f"{key}.id: got {show(oid)}; allowed: a unique non-empty name")
     once(ids, oid, f"{key}.id", entry, CalibrationError)
-    for field in ("text", "source", "outcome", "variable", "stat", "op"):
+    for field in ("text", "source", "outcome", "variable", "stat", "op", "event"):
         if field in e and not isinstance(e[field], str):
             raise CalibrationError(f"{key}.{field}: got {show(e[field])}; allowed: text")
     if not str(e.get("source") or "").strip():

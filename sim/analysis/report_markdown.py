@@ -40,6 +40,7 @@ def markdown(
     cols = names[:MAX_PANELS]  # scenario columns of the tables
     where = SUMMARY_FILE if len(results) == 1 else f"each experiment's {SUMMARY_FILE}"
     md = _intro(results, cols, where)
+    md += _fitted(results)
     md += _questions(questions, cols, report, where)
     if len(results) > 1:
         md += _differences(results, questions, numeric_outcomes, cols, where)
@@ -78,6 +79,31 @@ def _intro(results: dict[str, Results], cols: list[str], where: str) -> list[str
         )  # fmt: skip
     header = ["scenario", "folder", "runs ok", "failed", "horizon (days)", "design", "seed", "uncertain"]
     md.append(_table(header, rows, "the folders given"))
+    return md
+
+
+def _fitted(results: dict[str, Results]) -> list[str]:
+    """What the model was fitted to: parameters set by hand to historical facts, calibrated posteriors."""
+    tuned = (next(iter(results.values())).config.get("analysis") or {}).get("tuned") or []
+    posteriors = {k: r.config.get("calibrated") or {} for k, r in results.items()}
+    posteriors = {k: c for k, c in posteriors.items() if c.get("name")}
+    md = ["", "## What the model was fitted to", ""]
+    if not tuned and not posteriors:
+        return [*md, "Nothing: no parameter was set to reproduce a historical fact; no posterior is used."]
+    md.append(
+        "The facts below are in-sample: the model reproduces them because its parameters were set to, so a "
+        "forecast of them shows the fit, not skill (`python -m sim.score` scores them apart). The other "
+        "parameters are sourced figures or assumptions (their sources are beside them), not set to reproduce "
+        "an outcome."
+    )
+    md.append("")
+    for t in tuned:
+        facts = ", ".join(f"`{e}`" for e in t.get("to") or [])
+        how = clip(t.get("how") or "", 200)
+        md.append(f"- `{clip(t.get('parameter'), 80)}`, set by hand to {facts}: {how}")
+    for k, c in posteriors.items():
+        facts = ", ".join(f"`{o.get('event') or o.get('id')}`" for o in c.get("observations") or [])
+        md.append(f"- {clip(k, 40)}: parameters drawn from the posterior `{c['name']}`, fitted to {facts}")
     return md
 
 

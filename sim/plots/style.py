@@ -140,8 +140,9 @@ def _centre_note(ax: Any, text: str, *, y: float = 0.5, fontsize: float = 12, **
 
 
 def _wrap(text: Any, width: int, lines: int = 3) -> str:
-    """``text`` wrapped at ``width`` characters, at most ``lines`` lines (cut with "…")."""
-    return "\n".join(textwrap.wrap(" ".join(str(text).split()), width, max_lines=lines, placeholder=" …"))
+    """``text`` wrapped at ``width`` characters (between words), at most ``lines`` lines (cut with "…")."""
+    flat = " ".join(str(text).split())
+    return "\n".join(textwrap.wrap(flat, width, max_lines=lines, placeholder=" …", break_on_hyphens=False))
 
 
 def _titled(title: str, note: str | None) -> str:

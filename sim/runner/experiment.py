@@ -187,6 +187,17 @@ def _check_questions(config: Config) -> None:
                 )
 
 
+def _check_tuned(config: Config) -> None:
+    """Each ``analysis.tuned`` entry names a config field and at least one fact (event id)."""
+    from sim.runner.uncertainty import _target
+
+    for i, t in enumerate(config.analysis.tuned):
+        key = f"analysis.tuned[{i}]"
+        _target(config, t.parameter, f"{key}.parameter: ")
+        if not t.to or not all(isinstance(e, str) and e.strip() for e in t.to):
+            raise ConfigError(f"{key}.to: got {list(t.to)}; allowed: a non-empty list of event ids")
+
+
 def prepare(cfg: DictConfig | Config) -> Experiment:
     """Validate a composed config and build its theatre.
 
@@ -200,6 +211,7 @@ def prepare(cfg: DictConfig | Config) -> Experiment:
     from sim.runner.calibrated import parse_posterior
     from sim.runner.uncertainty import parse_uncertain
 
+    _check_tuned(config)
     uncertain = tuple(parse_uncertain(config.uncertain, config)) if config.uncertain else ()
     posterior = parse_posterior(config.calibrated, config)
     if posterior is not None:
