@@ -48,6 +48,8 @@ def test_comparison_report_answers_every_question_for_every_scenario(multirun, t
         assert f"figures/{name}" in md  # every figure is linked from the report
     # eastern_unrest draws its exclusion penalty: the report explains the target from it
     assert "sensitivity_eastern_unrest.png" in figures and "`mechanisms.unrest.exclusion_penalty`" in md
+    # what the runs resolve is said in words (one parameter: it leads if its interval is clear of 0)
+    assert "resolved (interval clear of 0)" in md and "In words: " in md
 
 
 def test_single_experiment_report_goes_into_its_folder(multirun):

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.report_tables import FIGURES, Report, ok_runs
+from sim.analysis.resolution import prim_finding, sensitivity_resolution
 from sim.limits import MAX_PANELS, MAX_ROWS, clip, more, showing
 from sim.results import SUMMARY_FILE, Results
 
@@ -216,33 +217,50 @@ def _figures(report: Report) -> list[str]:
 
 
 def _drivers(k: str, a: dict[str, Any], slug: str) -> list[str]:
-    """One experiment's sensitivity table and PRIM box, with their figures."""
+    """One experiment's sensitivity table and PRIM box, with their figures.
+
+    What the runs do not resolve is said so (:mod:`sim.analysis.resolution`).
+    """
     md = [f"### {clip(k, 60)}: {clip(a['label'], 120)}", ""]
-    s = a.get("sensitivity")
-    if s is not None:
-        measure, second = s.attrs.get("measures", ("index", "second"))
-        md.append(f"Sensitivity ({s.attrs.get('method')}): `{measure}` per parameter, largest first.")
-        md.append("")
-        rows = [[f"`{p}`", _fmt(x["index"]), _fmt(x["conf"]), _fmt(x["second"])] for p, x in s.iterrows()]
-        md.append(_table(["parameter", measure, "± (95%)", second], rows, a.get("sensitivity_all") or ""))
-        md += ["", f"![sensitivity]({FIGURES}/sensitivity_{slug}.png)", ""]
-    p = a.get("prim")
-    if p is not None:
-        row = p.trajectory.iloc[p.chosen]
-        md.append(
-            "Scenario discovery (PRIM): in the box below the event happens in "
-            f"{_pct(row['density'])} of the runs (vs {_pct(p.base_density)} overall); the box holds "
-            f"{_pct(row['mass'])} of the runs and {_pct(row['coverage'])} of those with the event."
-        )
-        md.append("")
-        rows = [
-            [f"`{q}`", _fmt(b["low"]), _fmt(b["high"]), f"{_fmt(b['range_low'])} – {_fmt(b['range_high'])}"]
-            for q, b in p.box().iterrows()
-        ]
-        table = _table(["parameter", "from", "to", "sampled range"], rows, a.get("prim_all") or "")
-        md.append(table if rows else "(no restriction)")
-        md += ["", f"![prim]({FIGURES}/prim_{slug}.png)", ""]
+    if a.get("sensitivity") is not None:
+        md += _sensitivity_md(a["sensitivity"], a.get("sensitivity_all") or "", slug)
+    if a.get("prim") is not None:
+        md += _prim_md(a["prim"], a.get("prim_all") or "", slug)
     return md
+
+
+def _sensitivity_md(s: pd.DataFrame, where: str, slug: str) -> list[str]:
+    measure, second = s.attrs.get("measures", ("index", "second"))
+    md = [f"Sensitivity ({s.attrs.get('method')}): `{measure}` per parameter, largest first.", ""]
+    res = sensitivity_resolution(s)
+    rows = [
+        [f"`{p}`", _fmt(x["index"]), _fmt(x["conf"]), _fmt(x["second"]), _yes(res["resolved"][str(p)])]
+        for p, x in s.iterrows()
+    ]
+    header = ["parameter", measure, "± (95%)", second, "resolved (interval clear of 0)"]
+    md.append(_table(header, rows, where))
+    return [*md, "", f"In words: {res['why']}.", "", f"![sensitivity]({FIGURES}/sensitivity_{slug}.png)", ""]
+
+
+def _prim_md(p: Any, where: str, slug: str) -> list[str]:
+    row = p.trajectory.iloc[p.chosen]
+    finding, why = prim_finding(int(row["n"]), float(row["density"]), p.base_density)
+    figure = ["", f"![prim]({FIGURES}/prim_{slug}.png)", ""]
+    if not finding:
+        return [f"Scenario discovery (PRIM): no box is reported as a finding: {why}.", *figure]
+    md = [
+        "Scenario discovery (PRIM): in the box below the event happens in "
+        f"{_pct(row['density'])} of the runs (vs {_pct(p.base_density)} overall); the box holds "
+        f"{_pct(row['mass'])} of the runs ({int(row['n'])}) and {_pct(row['coverage'])} of those with "
+        f"the event; {why}.",
+        "",
+    ]
+    rows = [
+        [f"`{q}`", _fmt(b["low"]), _fmt(b["high"]), f"{_fmt(b['range_low'])} – {_fmt(b['range_high'])}"]
+        for q, b in p.box().iterrows()
+    ]
+    table = _table(["parameter", "from", "to", "sampled range"], rows, where)
+    return [*md, table if rows else "(no restriction)", *figure]
 
 
 # -- tables and numbers ------------------------------------------------------------------------------------
@@ -284,6 +302,10 @@ def _questions_md(table: pd.DataFrame, names: list[str], cell, where: str) -> st
             cells.append(cell(row.iloc[0]) if modelled else "not modelled")
         rows.append(cells)
     return _table(["question", *names], rows, where, hidden=max(0, len(ids) - MAX_ROWS))
+
+
+def _yes(x: bool) -> str:
+    return "yes" if x else "not resolved"
 
 
 def _pct(x: float) -> str:
