@@ -50,6 +50,9 @@ def test_comparison_report_answers_every_question_for_every_scenario(multirun, t
     assert "sensitivity_eastern_unrest.png" in figures and "`mechanisms.unrest.exclusion_penalty`" in md
     # what the runs resolve is said in words (one parameter: it leads if its interval is clear of 0)
     assert "resolved (interval clear of 0)" in md and "In words: " in md
+    # Monte Carlo error is said to be that; one run per parameter draw cannot tell the parameters' part
+    assert "**What the intervals mean.** The interval after each probability is Monte Carlo error" in md
+    assert "Over the uncertain parameters: not told apart here" in md
 
 
 def test_single_experiment_report_goes_into_its_folder(multirun):

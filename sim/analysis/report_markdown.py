@@ -43,6 +43,7 @@ def markdown(
     md = _intro(results, cols, where)
     md += _fitted(results)
     md += _questions(questions, cols, report, where)
+    md += _uncertainty(results)
     if len(results) > 1:
         md += _differences(results, questions, numeric_outcomes, cols, where)
     md += _figures(report)
@@ -132,6 +133,43 @@ def _questions(questions: pd.DataFrame, cols: list[str], report: Report, where: 
             )
         )
     return md
+
+
+def _uncertainty(results: dict[str, Results]) -> list[str]:
+    """The two kinds of uncertainty in words, and the parameters' part where the runs tell it apart."""
+    md = [
+        "",
+        "**What the intervals mean.** The interval after each probability is Monte Carlo error: how far the "
+        "share of runs may lie from the model's probability with these inputs. More runs shrink it; it is "
+        "not the model's uncertainty, and it says nothing of the parameters' ranges or the model's "
+        "assumptions.",
+    ]
+    rows = []
+    for k, r in results.items():
+        for q in r.summary["questions"].values():
+            s = q.get("over_parameters")
+            if s:
+                spread = f"{100 * s['sd']:.0f} pts; draws {_pct(s['low'])} to {_pct(s['high'])}"
+                rows.append([clip(k, 40), clip(q["text"], 80), _pct(q["probability"]), spread,
+                             f"{s['points']} × {s['runs_per_point']:g} runs"])  # fmt: skip
+    if not rows:
+        return [
+            *md,
+            "",
+            "Over the uncertain parameters: not told apart here. With uncertain parameters and "
+            "`mc.replications` of 2 or more, each parameter draw is run several times and the report gives "
+            "how much each probability leans on the parameters, apart from chance.",
+        ]
+    md += [
+        "",
+        "**Over the uncertain parameters.** How much each probability changes over the uncertain "
+        "parameters' ranges: the standard deviation of the probability between parameter draws, Monte "
+        "Carlo noise removed (law of total variance, `sim.results.spread`), and the 5th to 95th percentile "
+        "of the draws' shares (noise included). More runs do not shrink it; narrower parameter ranges do.",
+        "",
+    ]
+    header = ["scenario", "question", "probability", "s.d. over the parameters", "draws"]
+    return [*md, _table(header, rows, f"each experiment's {SUMMARY_FILE}")]
 
 
 def _differences(

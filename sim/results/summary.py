@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta, binomtest
 
+from sim.results.spread import parameter_spread
+
 __all__ = [
     "INTERVALS",
     "QUANTILES",
@@ -172,6 +174,9 @@ def summarise(
 ) -> dict[str, Any]:
     """Build ``summary.json``: questions with probability and interval (or quantiles), outcome quantiles.
 
+    An event question of an experiment with uncertain parameters also gets ``over_parameters``
+    (:func:`sim.results.spread.parameter_spread`; None unless design points are run several times).
+
     Args:
         runs: the runs frame.
         questions: question id -> ``QuestionConfig`` fields.
@@ -190,13 +195,12 @@ def summarise(
     ok = runs[runs["status"] == "ok"]
     n, failed = len(ok), int((runs["status"] != "ok").sum())
     method = f"{interval.capitalize()} {confidence:.0%}"
+    spread = bool(experiment.get("uncertain_parameters")) and "design_point" in ok  # sim.results.spread
     out_q = {}
     for qid, q in questions.items():
-        base = {"text": q["text"], "kind": "numeric" if q["op"] == "quantiles" else "event"}
-        base.update(outcome=q["outcome"], n=n, failed=failed)
-        if base["kind"] == "event" and q.get("by_day") is not None:
-            base["by_day"] = q["by_day"]
-        out_q[qid] = {**base, **_question(runs, ok, qid, q, mechanisms_on, interval, confidence)}
+        out_q[qid] = _question(runs, ok, qid, q, mechanisms_on, interval, confidence)
+        if out_q[qid]["kind"] == "event" and out_q[qid]["probability"] is not None and spread:
+            out_q[qid]["over_parameters"] = parameter_spread(ok["design_point"], answer(ok, q))
     described = {k: dict(v) for k, v in (outcomes or {}).items()}
     bad = runs.loc[runs["status"] != "ok"].head(FAILED_LISTED)
     failed_runs = [  # the runs frame of the results contract carries run_id, seed and error
@@ -220,6 +224,24 @@ def summarise(
 
 
 def _question(
+    runs: pd.DataFrame,
+    ok: pd.DataFrame,
+    qid: str,
+    q: Mapping[str, Any],
+    mechanisms_on: set[str] | None,
+    interval: str,
+    confidence: float,
+) -> dict[str, Any]:
+    """One question: what it asks, and its answer over the ok runs (see :func:`_answer`)."""
+    numeric = q["op"] == "quantiles"
+    base = {"text": q["text"], "kind": "numeric" if numeric else "event", "outcome": q["outcome"]}
+    base.update(n=len(ok), failed=len(runs) - len(ok))
+    if not numeric and q.get("by_day") is not None:
+        base["by_day"] = q["by_day"]
+    return {**base, **_answer(runs, ok, qid, q, mechanisms_on, interval, confidence)}
+
+
+def _answer(
     runs: pd.DataFrame,
     ok: pd.DataFrame,
     qid: str,
