@@ -35,6 +35,9 @@ class ScenarioConfig:
 
     name: str = "baseline"
     description: str = ""
+    # Questions whose answer this scenario fixes by assumption (question id -> why): reported as
+    # "assumed by the scenario", not as forecasts, and not scored.
+    assumes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

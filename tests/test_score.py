@@ -222,3 +222,28 @@ def test_every_tuned_parameter_names_its_facts_beside_its_source():
         assert "Tuned to:" in text, t.parameter
         for event in t.to:
             assert event in text, (t.parameter, event)
+
+
+def test_a_question_the_scenario_assumes_is_labelled_and_not_scored(tmp_path, capsys):
+    from sim.config import ConfigError
+    from sim.report import main as report_main
+
+    folder = tmp_path / "x"
+    why = "the scenario takes Sirte as given"
+    cfg = compose(["mc.runs=8", "horizon_days=10", "executor=serial", "mc.progress=false",
+                   f"+scenario.assumes.gna_takes_sirte='{why}'"])  # fmt: skip
+    execute(prepare(cfg), folder, cfg)
+    assert load(folder).summary["questions"]["gna_takes_sirte"]["assumed"] == why
+    assert report_main([str(folder)]) == 0
+    md = (folder / "report.md").read_text()
+    assert "assumed by the scenario" in md and why in md
+    entries = [{"question": "gna_takes_sirte", "outcome": False, "date": "2020-12-04", "source": "s"}]
+    s = score(load(folder), load_resolutions(write(tmp_path, entries), load(folder).config["questions"]))
+    assert s["questions"] == [] and s["skipped"][0]["why"] == f"assumed by the scenario ({why})"
+    bad = {
+        "+scenario.assumes.nope=x": r"scenario\.assumes\.nope: not a question",
+        "+scenario.assumes.gna_takes_sirte=''": r"scenario\.assumes\.gna_takes_sirte: got nothing",
+    }
+    for override, message in bad.items():
+        with pytest.raises(ConfigError, match=message):
+            prepare(compose([override]))

@@ -43,3 +43,21 @@ def test_the_summary_gives_the_spread_only_with_replicated_uncertain_draws():
     with_params = summarise(runs, questions, {"uncertain_parameters": ["a"]})["questions"]["x"]
     assert with_params["over_parameters"]["points"] == 40
     assert "over_parameters" not in summarise(runs, questions, {})["questions"]["x"]
+
+
+def test_a_declared_or_day_0_answer_is_assumed_by_the_scenario_not_forecast():
+    from sim.results.summary import format_summary, summarise
+
+    runs = pd.DataFrame({"status": "ok", "a_day": [0.0] * 5, "b_day": [0.0, 3.0, np.nan, 0.0, 1.0]})
+    questions = {
+        "a": {"text": "A happens", "outcome": "a_day", "op": "happened"},  # on day 0 in every run
+        "b": {"text": "B happens", "outcome": "b_day", "op": "happened"},  # a forecast...
+        "c": {"text": "B early", "outcome": "b_day", "op": "le", "value": 1},  # ...unless declared
+    }
+    s = summarise(runs, questions, {}, assumed={"c": "the scenario starts it"})
+    q = s["questions"]
+    assert q["a"]["assumed"].startswith("it happens on day 0 in every run")
+    assert "assumed" not in q["b"] and q["b"]["probability"] == 0.8
+    assert q["c"]["assumed"] == "the scenario starts it"
+    text = format_summary(s)
+    assert "A happens" in text and "assumed by the scenario" in text.split("A happens")[1].splitlines()[0]

@@ -116,6 +116,9 @@ def score(res: Results, resolutions: list[dict[str, Any]]) -> dict[str, Any]:
         if summary_q.get("not_modelled"):
             skipped.append({"question": qid, "why": f"not modelled ({summary_q['not_modelled']})"})
             continue
+        if summary_q.get("assumed"):  # the scenario's answer, not a forecast
+            skipped.append({"question": qid, "why": f"assumed by the scenario ({summary_q['assumed']})"})
+            continue
         row: dict[str, Any] = {"question": qid, "text": q["text"], "date": r["date"], "source": r["source"]}
         row.update(event=r["event"], fitted=fitted.get(r["event"], []))
         row["sample"] = "in" if row["fitted"] else "out"

@@ -116,11 +116,18 @@ def _questions(questions: pd.DataFrame, cols: list[str], report: Report, where: 
         md.append(f"![Forecast questions]({FIGURES}/forecast_questions.png)")
         md.append("")
     events = questions[questions["kind"] == "event"]
-    md.append(
-        _questions_md(
-            events, cols, lambda x: f"{_pct(x['probability'])} [{_pct(x['low'])}, {_pct(x['high'])}]", where
-        )
-    )
+    md.append(_questions_md(events, cols, _event_cell, where))
+    assumed = events[events.get("assumed", pd.Series("", index=events.index)).astype(bool)]
+    if len(assumed):
+        md += [
+            "",
+            "Assumed by the scenario, not forecast (its answer follows from the scenario's own terms):",
+            "",
+        ]
+        md += [
+            f"- {clip(x['scenario'], 40)}: {clip(x['text'], 80)}: {clip(x['assumed'], 200)}"
+            for _, x in assumed.iterrows()
+        ]
     numeric = questions[questions["kind"] == "numeric"]
     if len(numeric):
         md += ["", "Numeric questions: median [5%, 95%] over the runs where the outcome is defined.", ""]
@@ -170,6 +177,12 @@ def _uncertainty(results: dict[str, Results]) -> list[str]:
     ]
     header = ["scenario", "question", "probability", "s.d. over the parameters", "draws"]
     return [*md, _table(header, rows, f"each experiment's {SUMMARY_FILE}")]
+
+
+def _event_cell(x: pd.Series) -> str:
+    if x.get("assumed"):
+        return f"{_pct(x['probability'])}, assumed by the scenario"
+    return f"{_pct(x['probability'])} [{_pct(x['low'])}, {_pct(x['high'])}]"
 
 
 def _differences(

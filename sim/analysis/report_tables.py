@@ -216,7 +216,7 @@ def questions_table(summaries: dict[str, dict[str, Any]]) -> pd.DataFrame:
     Returns:
         One row per (question, scenario): question, kind (event or numeric), text, scenario,
         probability, low, high (NaN if not modelled or numeric), n, failed, unit, outcome, not_modelled,
-        and p05 ... p95 for numeric questions.
+        assumed (why the scenario fixes the answer, or ""), and p05 ... p95 for numeric questions.
     """
     rows = []
     for name, s in summaries.items():
@@ -238,6 +238,7 @@ def questions_table(summaries: dict[str, dict[str, Any]]) -> pd.DataFrame:
                     "unit": q.get("unit", ""),
                     "outcome": q.get("outcome", ""),
                     "not_modelled": bool(q.get("not_modelled")),
+                    "assumed": q.get("assumed") or "",
                     **{k: (math.nan if v is None else v) for k, v in qs.items()},
                 }
             )

@@ -22,6 +22,7 @@ __all__ = [
     "INTERVALS",
     "QUANTILES",
     "answer",
+    "assumed_by",
     "check_questions",
     "format_summary",
     "jeffreys_interval",
@@ -171,6 +172,7 @@ def summarise(
     confidence: float = CONFIDENCE,
     outcomes: Mapping[str, Mapping[str, Any]] | None = None,
     series: Mapping[str, Mapping[str, Any]] | None = None,
+    assumed: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Build ``summary.json``: questions with probability and interval (or quantiles), outcome quantiles.
 
@@ -191,6 +193,8 @@ def summarise(
         series: every series variable described (name -> ``unit``, ``label``, ``fan``;
             :func:`sim.model.contract.describe_series`), kept under ``series``: the report draws those
             with ``fan`` as fan charts. None: none described.
+        assumed: question id -> why the scenario fixes its answer (``scenario.assumes``): those questions
+            get ``assumed``, as do events on day 0 of every run (:func:`assumed_by`).
     """
     ok = runs[runs["status"] == "ok"]
     n, failed = len(ok), int((runs["status"] != "ok").sum())
@@ -199,23 +203,17 @@ def summarise(
     out_q = {}
     for qid, q in questions.items():
         out_q[qid] = _question(runs, ok, qid, q, mechanisms_on, interval, confidence)
-        if out_q[qid]["kind"] == "event" and out_q[qid]["probability"] is not None and spread:
-            out_q[qid]["over_parameters"] = parameter_spread(ok["design_point"], answer(ok, q))
+        if out_q[qid]["kind"] == "event" and out_q[qid]["probability"] is not None:
+            _beyond_chance(out_q[qid], ok, q, spread, (assumed or {}).get(qid))
     described = {k: dict(v) for k, v in (outcomes or {}).items()}
     bad = runs.loc[runs["status"] != "ok"].head(FAILED_LISTED)
     failed_runs = [  # the runs frame of the results contract carries run_id, seed and error
         {"run_id": int(r.get("run_id", i)), "seed": int(r.get("seed", -1)), "error": str(r.get("error", ""))}
         for i, r in bad.iterrows()
     ]
+    run_counts = {"runs": len(runs), "ok": n, "failed": failed}
     return {
-        "experiment": {
-            **experiment,
-            "runs": len(runs),
-            "ok": n,
-            "failed": failed,
-            "interval": method,
-            "failed_runs": failed_runs,
-        },
+        "experiment": {**experiment, **run_counts, "interval": method, "failed_runs": failed_runs},
         "questions": out_q,
         "outcomes": _headline(ok, runs, described),
         "columns": described,
@@ -268,6 +266,31 @@ def _answer(
         "interval_method": f"{interval.capitalize()} {confidence:.0%}",
         "k": k,
     }
+
+
+def _beyond_chance(
+    out: dict[str, Any], ok: pd.DataFrame, q: Mapping[str, Any], spread: bool, declared: Any
+) -> None:
+    """Add to a modelled event question its spread over the parameters and whether it is assumed."""
+    if spread:
+        out["over_parameters"] = parameter_spread(ok["design_point"], answer(ok, q))
+    why = assumed_by(ok, q, declared)
+    if why:
+        out["assumed"] = why
+
+
+def assumed_by(ok: pd.DataFrame, q: Mapping[str, Any], declared: str | None) -> str | None:
+    """Why a yes/no question's answer is the scenario's assumption, not a forecast (None: it is a forecast).
+
+    Either the scenario says so (``scenario.assumes``), or the question's event happens on day 0 in every
+    run: the initial state the scenario sets decides it.
+    """
+    if declared:
+        return str(declared)
+    days = pd.to_numeric(ok[q["outcome"]], errors="coerce") if q["outcome"].endswith("_day") else None
+    if days is not None and len(days) and (days == 0).all():
+        return "it happens on day 0 in every run: the scenario's initial state decides it"
+    return None
 
 
 def _headline(ok: pd.DataFrame, runs: pd.DataFrame, described: Mapping[str, Mapping[str, Any]]) -> dict:
@@ -327,6 +350,10 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     for q in events[:MAX_ROWS]:
         if q.get("not_modelled"):
             lines.append(f"{q['text'][:58]:<58}   not modelled in this scenario")
+        elif q.get("assumed"):
+            lines.append(
+                f"{q['text'][:58]:<58} {_pct(q['probability'])}  assumed by the scenario, not forecast"
+            )
         else:
             lo, hi = q["interval"] or (None, None)
             lines.append(f"{q['text'][:58]:<58} {_pct(q['probability'])}  [{_pct(lo)}, {_pct(hi)}]")

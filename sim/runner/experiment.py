@@ -198,6 +198,16 @@ def _check_tuned(config: Config) -> None:
             raise ConfigError(f"{key}.to: got {list(t.to)}; allowed: a non-empty list of event ids")
 
 
+def _check_assumes(config: Config) -> None:
+    """Each ``scenario.assumes`` entry names a question and says why the scenario fixes its answer."""
+    for qid, why in config.scenario.assumes.items():
+        key = f"scenario.assumes.{qid}"
+        if qid not in config.questions:
+            raise ConfigError(f"{key}: not a question; allowed: {', '.join(config.questions)}")
+        if not str(why).strip():
+            raise ConfigError(f"{key}: got nothing; allowed: why the scenario fixes the question's answer")
+
+
 def prepare(cfg: DictConfig | Config) -> Experiment:
     """Validate a composed config and build its theatre.
 
@@ -212,6 +222,7 @@ def prepare(cfg: DictConfig | Config) -> Experiment:
     from sim.runner.uncertainty import parse_uncertain
 
     _check_tuned(config)
+    _check_assumes(config)
     uncertain = tuple(parse_uncertain(config.uncertain, config)) if config.uncertain else ()
     posterior = parse_posterior(config.calibrated, config)
     if posterior is not None:

@@ -181,6 +181,7 @@ def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
         confidence=a.confidence,
         outcomes=describe_outcomes(c.mechanisms, exp.theatre),
         series=describe_series(c.mechanisms, exp.theatre),
+        assumed=dict(c.scenario.assumes),
     )
     write_json(summary, outdir / SUMMARY_FILE)
     print(format_summary(summary))
