@@ -19,6 +19,7 @@ rule stated in a note on the figure ("showing 40 of 3,000 questions (...); all i
 names and texts are cut. The figures' pixel size therefore has a fixed bound whatever the input.
 """
 
+from sim.plots.as_of import plot_as_of
 from sim.plots.drivers import plot_prim, plot_sensitivity
 from sim.plots.forest import plot_forest
 from sim.plots.map import load_outlines, plot_map
@@ -31,6 +32,7 @@ __all__ = [
     "OKABE_ITO",
     "faction_colours",
     "load_outlines",
+    "plot_as_of",
     "plot_calibration",
     "plot_distribution",
     "plot_fans",
