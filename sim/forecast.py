@@ -8,12 +8,13 @@ resolutions (:mod:`sim.score`)::
         --resolutions seeds/resolutions_2020.yaml
 
 For each date, the runs consistent with every fact dated up to it are kept, and each yes/no question
-still open (its horizon ends after the date and it had not resolved) is answered over them
-(:mod:`sim.analysis.as_of`). It prints a line per date (runs consistent, a warning when fewer than 30
-remain, each question's probability; with resolutions, the mean Brier score of the questions it scores
-then) and writes ``forecast.json`` and ``figures/forecast_as_of.png`` (each question's probability against
-the as-of date) into the results folder, or ``--out``. Default dates: day 0 and each fact's date. Facts
-dated after the experiment's horizon are left out, with a note.
+modelled (and not assumed by the scenario) and still open (its horizon ends after the date and it had
+not resolved) is answered over them (:mod:`sim.analysis.as_of`). It prints a line per date (runs
+consistent, a warning when fewer than 30 remain, each question's probability; with resolutions, the mean
+Brier score of the questions it scores then) and writes ``forecast.json`` and
+``figures/forecast_as_of.png`` (each question's probability against the as-of date) into the results
+folder, or ``--out``. Default dates: day 0 and each fact's date. Facts dated after the experiment's
+horizon are left out, with a note.
 """
 
 from __future__ import annotations
@@ -67,8 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         resolutions = {r["question"]: r for r in load_resolutions(args.resolutions, questions)}
     dates = _dates(args.as_of, record, start, horizon)
     ok = res.runs[res.runs["status"] == "ok"].reset_index(drop=True)
+    answered = res.summary["questions"]  # not modelled, or assumed by the scenario: nothing to forecast
     modelled = {
-        k: q for k, q in questions.items() if not res.summary["questions"].get(k, {}).get("not_modelled")
+        k: q
+        for k, q in questions.items()
+        if not (answered.get(k, {}).get("not_modelled") or answered.get(k, {}).get("assumed"))
     }
     steps = [as_of(ok, res.series, record, modelled, start, horizon, d, resolutions) for d in dates]
     doc = {"experiment": {k: e.get(k) for k in ("scenario", "start_date", "horizon_days")} | {"ok": len(ok)},
@@ -77,9 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_json(doc, out / FORECAST_FILE)
         figure = _figure(steps, {k: q["text"] for k, q in questions.items()}, str(e.get("scenario", "")), out)
     if later:
-        print(
-            f"note: {len(later)} facts dated after the horizon (day {horizon}) left out: {', '.join(later)}"
-        )
+        left = ", ".join(clip(x, 40) for x in later[:SHOWN]) + (", ..." if len(later) > SHOWN else "")
+        print(f"note: {len(later)} facts dated after the horizon (day {horizon}) left out: {left}")
     print_lines([_line(s) for s in steps], FORECAST_FILE)
     print(f"forecast: {out / FORECAST_FILE}; figure: {figure}")
     return 0
