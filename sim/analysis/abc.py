@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.observations import CalibrationError, Observation, distances, statistics
+from sim.analysis.observations import CalibrationError, Observation, matches
 from sim.results import Results, atomic_write
 
 __all__ = [
@@ -90,10 +90,7 @@ def _matches(
     Raises:
         CalibrationError: no run matched every observation.
     """
-    stats = statistics(observations, ok, series)
-    dist = distances(observations, stats)
-    tol = pd.Series({o.id: o.tolerance for o in observations})
-    match = dist.le(tol, axis=1)
+    match = matches(observations, ok, series)
     accept = match.all(axis=1).to_numpy()
     shares = {o.id: float(match[o.id].mean()) for o in observations}
     if int(accept.sum()) == 0:

@@ -21,26 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.observations import Observation, distances, statistics
+from sim.analysis.observations import Observation, matches
 from sim.analysis.scoring import brier
-from sim.results.summary import answer, wilson_interval
+from sim.results.summary import answer, decided_day, wilson_interval
 
-__all__ = ["MIN_MATCHED", "as_of", "decided_day"]
+__all__ = ["MIN_MATCHED", "as_of", "decided_day"]  # decided_day: sim.results.summary
 
 #: Fewer consistent runs than this: the as-of answer rests on too few runs (flagged).
 MIN_MATCHED = 30
-
-
-def decided_day(q: dict[str, Any], horizon: int) -> int:
-    """The model day by which a yes/no question's answer is settled.
-
-    Its ``by_day``, the N of "within N days", or else the horizon.
-    """
-    if q.get("by_day") is not None:
-        return int(q["by_day"])
-    if q["op"] in ("le", "lt") and q["outcome"].endswith("_day"):
-        return int(q["value"])
-    return horizon
 
 
 def as_of(
@@ -75,8 +63,7 @@ def as_of(
     known = [o for o in observations if o.day <= day]
     match = np.ones(len(ok), dtype=bool)
     if known:
-        dist = distances(known, statistics(known, ok, series))
-        match = dist.le(pd.Series({o.id: o.tolerance for o in known}), axis=1).all(axis=1).to_numpy()
+        match = matches(known, ok, series).all(axis=1).to_numpy()
     runs = ok.loc[match]
     out: dict[str, Any] = {"date": date.isoformat(), "day": day, "known": [o.id for o in known]}
     out.update(matched=int(match.sum()), runs=len(ok), few=int(match.sum()) < MIN_MATCHED, questions={})

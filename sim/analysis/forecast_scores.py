@@ -21,7 +21,7 @@ from sim.errors import UserError
 from sim.inputs import a_date, finite_number, once, read_entries, show
 from sim.limits import clip, listing
 from sim.results import Results
-from sim.results.summary import answer
+from sim.results.summary import answer, decided_day
 
 __all__ = ["FIELDS", "ScoreError", "fitted_events", "load_resolutions", "score"]
 
@@ -180,10 +180,7 @@ def _score_binary(
     if r.get("base_rate") is not None:
         b = float(r["base_rate"])
         row.update(base_rate=b, brier_base_rate=brier(b, o), log_base_rate=log_score(b, o))
-    by = q.get("by_day")
-    if q["op"] in ("le", "lt") and q["outcome"].endswith("_day"):
-        by = q["value"]  # "within N days": the question's own horizon
-    end = start + dt.timedelta(days=int(by if by is not None else horizon))
+    end = start + dt.timedelta(days=decided_day(q, horizon))
     if not o and dt.date.fromisoformat(r["date"]) < end:
         return [f"{row['question']}: resolved 'no' on {r['date']}, before the question's horizon ({end})"]
     return []

@@ -3,7 +3,8 @@
 The observations file format is documented in :mod:`sim.calibrate`. :func:`load_observations` checks a
 file against an experiment (one-line :class:`CalibrationError` naming ``FILE: observations[i].field``),
 :func:`statistics` computes each observation's statistic in each run, :func:`distances` how far each run
-misses it. Reads results only (rejection ABC itself is :mod:`sim.analysis.abc`).
+misses it, :func:`matches` whether it matches within the tolerance (used by calibration and by as-of
+forecasts). Reads results only (rejection ABC itself is :mod:`sim.analysis.abc`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "Observation",
     "distances",
     "load_observations",
+    "matches",
     "statistics",
 ]
 
@@ -245,3 +247,9 @@ def distances(observations: Sequence[Observation], stats: pd.DataFrame) -> pd.Da
                 d = np.abs(x - o.value)
         columns[o.id] = np.where(np.isnan(d), np.inf, d)
     return pd.DataFrame(columns, index=stats.index, columns=[o.id for o in observations])
+
+
+def matches(observations: Sequence[Observation], runs: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """Whether each run matches each observation within its tolerance (index ``run_id``, a column per id)."""
+    dist = distances(observations, statistics(observations, runs, series))
+    return dist.le(pd.Series({o.id: o.tolerance for o in observations}), axis=1)

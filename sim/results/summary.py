@@ -24,6 +24,7 @@ __all__ = [
     "answer",
     "assumed_by",
     "check_questions",
+    "decided_day",
     "format_summary",
     "jeffreys_interval",
     "numeric_answer",
@@ -148,6 +149,17 @@ def answer(runs: pd.DataFrame, question: Mapping[str, Any]) -> pd.Series:
     x = x.astype(float)
     result = {"le": x <= value, "lt": x < value, "ge": x >= value, "gt": x > value}[op]
     return result.fillna(False)
+
+
+def decided_day(question: Mapping[str, Any], horizon: int) -> int:
+    """The model day by which a yes/no question's answer is settled.
+
+    The N of "within N days" (``le``/``lt`` on a ``*_day`` outcome), else its ``by_day``, else the horizon.
+    """
+    if question["op"] in ("le", "lt") and question["outcome"].endswith("_day"):
+        return int(question["value"])
+    by_day = question.get("by_day")
+    return horizon if by_day is None else int(by_day)
 
 
 def numeric_answer(values: pd.Series) -> dict[str, Any]:
