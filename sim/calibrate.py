@@ -7,7 +7,8 @@ results, with a tolerance::
       - id: front_holds_60
         text: The front has not moved more than 50 km in the first 60 days
         variable: front_km          # a daily series (series.parquet) ...
-        stat: range                 # ... over [since, date]: value (on the date), min, max, mean, range
+        stat: range                 # ... over [since, date]: value (on the date), min, max, mean, range,
+                                    # change (value on the date - value on since)
         op: le                      # le: stat <= value; ge: stat >= value; near: |stat - value| <= tolerance
         value: 50
         tolerance: 0                # how far a run may miss and still match (default 0)

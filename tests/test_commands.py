@@ -1,9 +1,9 @@
 """The analysis commands' one error path: damaged results, bad inputs and paths, Ctrl-C, large inputs.
 
-``python -m sim.report``, ``sim.score``, ``sim.forecast``, ``sim.calibrate`` and ``sim.check_claims`` run
-through ``sim.command.run_command``: bad input is one line on stderr naming the file (and entry and
-field), exit code 2, no traceback and nothing written; figures, tables and printed output stay bounded
-however many questions, observations or claims come in.
+``python -m sim.report``, ``sim.score``, ``sim.forecast``, ``sim.validate``, ``sim.calibrate`` and
+``sim.check_claims`` run through ``sim.command.run_command``: bad input is one line on stderr naming the
+file (and entry and field), exit code 2, no traceback and nothing written; figures, tables and printed
+output stay bounded however many questions, observations or claims come in.
 """
 
 import json
@@ -20,7 +20,7 @@ import yaml
 from analysis_inputs import command, resolutions_for, small_experiment, snapshot, with_questions
 from PIL import Image
 
-from sim import calibrate, check_claims, forecast, report, score
+from sim import calibrate, check_claims, forecast, report, score, validate
 from sim.command import run_command
 from sim.config import ConfigError, read_entries
 from sim.results import ResultsError, load
@@ -303,6 +303,7 @@ def _interrupt(*args, **kwargs):
         (report.main, "sim.analysis.report_tables.load", ["{exp}", "--out", "{tmp}/o"]),
         (score.main, "sim.score.load", ["{exp}", "r.yaml", "--out", "{tmp}/o"]),
         (forecast.main, "sim.forecast.load", ["{exp}", "{obs}", "--out", "{tmp}/o"]),
+        (validate.main, "sim.validate.load", ["{exp}", "{obs}", "--out", "{tmp}/o"]),
         (calibrate.main, "sim.calibrate.load", ["{obs}", "--name=x", "--results={exp}", "--config-dir=c"]),
         (check_claims.main, "sim.check_claims.check", ["mc.runs=2", "horizon_days=8"]),
     ],
@@ -339,6 +340,7 @@ def test_the_modules_run_through_the_one_error_path(experiment, tmp_path):
         (["sim.report", folder], f"error: {folder / 'series.parquet'}: not a readable Parquet file"),
         (["sim.score", experiment, nan], f"error: {nan}: resolutions[0].value: got nan; allowed: a finite"),
         (["sim.forecast", experiment, nan], f"error: {nan}: needs a non-empty list 'observations'"),
+        (["sim.validate", experiment, nan], f"error: {nan}: needs a non-empty list 'patterns'"),
         (["sim.calibrate", nan, "--name", "x", "--results", experiment, "--config-dir", tmp_path],
          f"error: {nan}: needs a non-empty list 'observations'"),
         (["sim.check_claims", "--claims", claims, "mc.runs=2", "horizon_days=3"],

@@ -29,6 +29,7 @@ __all__ = [
     "STATS",
     "CalibrationError",
     "Observation",
+    "check_observations",
     "distances",
     "load_observations",
     "matches",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 OPS = ("le", "ge", "near")
-STATS = ("value", "min", "max", "mean", "range")
+STATS = ("value", "min", "max", "mean", "range", "change")  # change: value on the date - on since
 
 
 class CalibrationError(UserError):
@@ -70,8 +71,13 @@ class Observation:
         else:
             what = f"{self.stat}({self.variable}, days {self.since_day}-{self.day})"
         sign = {"le": "<=", "ge": ">=", "near": "="}[self.op]
-        tol = f" +- {self.tolerance:g}" if self.tolerance else ""
-        return f"{what} {sign} {self.value:g}{tol}"
+        tol = f" +- {_number_text(self.tolerance)}" if self.tolerance else ""
+        return f"{what} {sign} {_number_text(self.value)}{tol}"
+
+
+def _number_text(x: float) -> str:
+    """``1036035`` -> ``1,036,035``; ``0.045`` -> ``0.045`` (no exponent for the numbers of a record)."""
+    return f"{x:,.0f}" if abs(x) >= 1000 and float(x).is_integer() else f"{x:g}"
 
 
 OBSERVATION_FIELDS = ("id", "text", "source", "date", "since", "op", "value", "tolerance", "outcome",
@@ -99,12 +105,36 @@ def load_observations(
             given twice is refused too.
     """
     entries = read_entries(path, "observations", CalibrationError)
+    return check_observations(entries, f"{path}: ", "observations", start_date, horizon_days, runs_columns,
+                              variables)  # fmt: skip
+
+
+def check_observations(
+    entries: Sequence[Any],
+    where: str,
+    label: str,
+    start_date: str,
+    horizon_days: int,
+    runs_columns: Sequence[str] | None,
+    variables: Sequence[str] | None,
+) -> list[Observation]:
+    """Observations from entries already read (as :func:`load_observations`).
+
+    Args:
+        entries: the entries, mappings in the observations format.
+        where: the start of every error message (e.g. ``FILE: ``).
+        label: the entries' name in errors (``observations`` names ``observations[i].field``).
+        start_date: as :func:`load_observations`.
+        horizon_days: as :func:`load_observations`.
+        runs_columns: as :func:`load_observations`.
+        variables: as :func:`load_observations`.
+    """
     start = dt.date.fromisoformat(start_date)
     out: list[Observation] = []
     ids: dict[Any, str] = {}
     for i, e in enumerate(entries):
-        entry = f"observations[{i}]"
-        key = f"{path}: {entry}"
+        entry = f"{label}[{i}]"
+        key = f"{where}{entry}"
         oid = _check_entry(e, key, entry, ids)
         date = a_date(e.get("date"), f"{key}.date", CalibrationError)
         day = (date - start).days
@@ -219,6 +249,9 @@ def statistics(observations: Sequence[Observation], runs: pd.DataFrame, series: 
         s = series[(series["variable"] == o.variable) & series["day"].between(o.since_day, o.day)]
         if o.stat == "value":
             stat = s[s["day"] == o.day].set_index("run_id")["value"]
+        elif o.stat == "change":  # e.g. the deaths of a month from a cumulative series
+            end = s[s["day"] == o.day].set_index("run_id")["value"]
+            stat = end - s[s["day"] == o.since_day].set_index("run_id")["value"].reindex(end.index)
         else:
             g = s.groupby("run_id")["value"]
             stat = g.max() - g.min() if o.stat == "range" else g.agg(o.stat)

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.report_tables import FIGURES, Report, ok_runs
+from sim.analysis.report_validation import report_sections
 from sim.analysis.resolution import prim_finding, sensitivity_resolution
 from sim.limits import MAX_PANELS, MAX_ROWS, clip, more, showing
 from sim.results import SUMMARY_FILE, Results
@@ -44,6 +45,7 @@ def markdown(
     md += _fitted(results)
     md += _questions(questions, cols, report, where)
     md += _uncertainty(results)
+    md += report_sections(results, report.path.parent)
     if len(results) > 1:
         md += _differences(results, questions, numeric_outcomes, cols, where)
     md += _figures(report)

@@ -5,7 +5,9 @@
 * :mod:`sim.plots.forest`: the forecast questions with their intervals;
 * :mod:`sim.plots.map`: who holds each place at the horizon;
 * :mod:`sim.plots.drivers`: what drives an outcome (sensitivity, PRIM scenario discovery);
-* :mod:`sim.plots.validation`: forecasts scored against what happened, reliability, calibration.
+* :mod:`sim.plots.validation`: forecasts scored against what happened, reliability, calibration;
+* :mod:`sim.plots.patterns`: sourced patterns of the record over the ensemble's bands (validation);
+* :mod:`sim.plots.as_of`: forecasts as of successive dates.
 
 Every function builds and returns ``(fig, ax)`` or ``(fig, axes)``; none shows, saves or closes a figure
 (the caller does: ``fig.savefig(path, dpi=150)`` then ``plt.close(fig)``). Importing this package imports
@@ -24,6 +26,7 @@ from sim.plots.drivers import plot_prim, plot_sensitivity
 from sim.plots.forest import plot_forest
 from sim.plots.map import load_outlines, plot_map
 from sim.plots.outcomes import plot_distribution, plot_fans
+from sim.plots.patterns import plot_patterns
 from sim.plots.style import FACTION_COLOURS, OKABE_ITO, faction_colours, scenario_colours
 from sim.plots.validation import plot_calibration, plot_reliability, plot_scores
 
@@ -38,6 +41,7 @@ __all__ = [
     "plot_fans",
     "plot_forest",
     "plot_map",
+    "plot_patterns",
     "plot_prim",
     "plot_reliability",
     "plot_scores",

@@ -40,7 +40,7 @@ class Config:
     enabled: bool = True
     blockade: bool = True  # LNA blockade in force since 17-18 Jan 2020 (forces.md section 9)
     # Days to ramp a restarted system to capacity. Sharara restarted 11 Oct 2020 and national output
-    # reached 1.2 mb/d by 13 Nov 2020 (forces.md section 9): about a month.
+    # reached 1.2 mb/d by 13 Nov 2020 (forces.md section 9): about a month. Tuned to: oil_recovery_2020-10_11.
     ramp_days: float = num(30.0, 0.0, DAYS_MAX, lo_open=True)
     # Theatre data: days the blockade had lasted on day 0 (strain then = gap x (1 - e^(-days/strain_days))).
     blockade_days_before: float = num(0.0, 0.0, DAYS_MAX)
@@ -54,6 +54,7 @@ class Config:
     # https://www.middleeastmonitor.com/20200813-noc-warns-of-deepening-power-cuts-in-eastern-libya/) and
     # protests over power cuts, cash shortages and living conditions in Sept 2020, 8 months into the blockade
     # (https://www.aljazeera.com/news/2020/9/13/protesters-set-government-building-on-fire-in-eastern-libya).
+    # Tuned to: east_protests_2020-09 (the protests' timing informed the default and the range's upper end).
     strain_days: float = num(120.0, 1.0, DAYS_MAX)
     # The blockade decision: keep while resolve x (1 + leverage_per_place_lost x places lost) >= strain +
     # lift_pressure x patron pressure + lift_unrest x sustained active share in its cities. Resolve is
