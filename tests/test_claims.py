@@ -85,6 +85,27 @@ def test_sentence_is_verbatim_in_article(claim: dict):
     )
 
 
+CHECKED = [c for c in CLAIMS if "check" in c]
+
+
+@pytest.mark.parametrize("claim", CHECKED, ids=[c["id"] for c in CHECKED])
+def test_a_check_window_quotes_the_seed_words_that_set_it(claim: dict):
+    """No window chosen to make a check pass: each one says why, quoting the seed verbatim."""
+    window = claim["check"]["window"]
+    quotes = re.findall(r'"([^"]+)"', window)
+    assert quotes, f"window quotes no words of the seed: {window!r}"
+    for q in quotes:
+        assert _in_article(q), f"not in the seed: {q!r}"
+    days = claim["check"]["days"]
+    if days[1] == "horizon":  # a window to the horizon is for a claim with no end
+        assert "no end" in window or "an end" in window, window
+
+
+def test_checks_reach_beyond_the_first_week():
+    later = [c["id"] for c in CHECKED if c["check"]["days"][1] == "horizon" or c["check"]["days"][1] > 7]
+    assert len(later) >= 3, later
+
+
 @pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
 def test_altered_sentence_is_rejected(claim: dict):
     # One changed letter must break the match: the check compares exactly, whitespace aside.

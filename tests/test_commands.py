@@ -283,7 +283,11 @@ def test_a_claim_id_twice_is_refused(tmp_path):
     from sim.runner.experiment import prepare
 
     path = tmp_path / "c.yaml"
-    check = {"days": [0, 1], "conditions": [{"test": "held_by", "place": "sirte", "faction": "LNA"}]}
+    check = {
+        "days": [0, 1],
+        "window": "w",
+        "conditions": [{"test": "held_by", "place": "sirte", "faction": "LNA"}],
+    }
     path.write_text(yaml.safe_dump({"claims": [{"id": "a", "check": check}, {"id": "b"}, {"id": "a"}]}))
     with pytest.raises(ConfigError) as err:
         check_claims.load_checks(path, prepare(compose(["mc.runs=2", "horizon_days=5"])))
@@ -334,7 +338,7 @@ def test_the_modules_run_through_the_one_error_path(experiment, tmp_path):
     nan.write_text("resolutions:\n  - {question: front_line_km, value: .nan, date: 2020-07-01, source: s}\n")
     claims = tmp_path / "c.yaml"
     claims.write_text(
-        "claims:\n  - {id: a, check: {days: [0, 1], conditions: [{test: producing, system: x}]}}\n"
+        "claims:\n  - {id: a, check: {days: [0, 1], window: w, conditions: [{test: producing, system: x}]}}\n"
     )
     cases = [
         (["sim.report", folder], f"error: {folder / 'series.parquet'}: not a readable Parquet file"),
@@ -421,7 +425,11 @@ def test_3000_observations_and_claims_give_bounded_output(experiment, tmp_path, 
     assert len(json.loads((folder / "calibration-many.json").read_text())["observations"]) == 3000
     assert len(_bounded_pngs(folder / "figures")) == 1
     claims = tmp_path / "c.yaml"
-    check = {"days": [0, 1], "conditions": [{"test": "held_by", "place": "sirte", "faction": "LNA"}]}
+    check = {
+        "days": [0, 1],
+        "window": "w",
+        "conditions": [{"test": "held_by", "place": "sirte", "faction": "LNA"}],
+    }
     claims.write_text(yaml.dump({"claims": [{"id": f"c{i}", "check": check} for i in range(3000)]},
                                 Dumper=yaml.CSafeDumper))  # fmt: skip
     args = [

@@ -130,6 +130,7 @@ def claims(draw) -> list:
         first = draw(st.integers(0, 8))
         check = {
             "days": [first, draw(st.integers(first, 8))],
+            "window": "the seed's words",
             "conditions": draw(st.lists(CONDITIONS, min_size=1, max_size=3)),
         }
         out.append({"id": f"c{i}", "claim": "text", "check": check})

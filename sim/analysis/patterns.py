@@ -213,29 +213,39 @@ def compare(
         k, n = int(every.sum()), len(every)
         low, high = interval(k, n)
         row["joint"] = {"k": k, "n": n, "share": k / n if n else None, "low": low, "high": high}
-        outside = [x for x in checked if not x["inside"]]
-        rare = not outside and k < JOINT_SHARE * n
-        unsettled = not outside and low < JOINT_SHARE <= high
-        row["status"] = "not reproduced" if outside or rare else "reproduced"
-        if unsettled:
-            row["status"] = "not resolved"
-            row["reason"] = (
-                "each point inside the ensemble's 90 % band, but the interval of the share of runs matching "
-                f"every point at once spans {100 * JOINT_SHARE:.0f} %: more runs would settle it"
-            )
-        elif outside:
-            row["reason"] = f"{len(outside)} of {len(points)} points outside the ensemble's 90 % band"
-        elif rare:
-            row["reason"] = (
-                f"each point inside the ensemble's 90 % band, but only {k} of {n} runs match every point "
-                f"at once (fewer than {100 * JOINT_SHARE:.0f} %)"
-            )
-        else:
-            row["reason"] = f"all {len(checked)} points inside the ensemble's 90 % band"
-        if len(checked) < len(points):
-            row["reason"] += f"; {len(points) - len(checked)} without a value in any run"
+        row.update(_judge(points, checked, k, n, low, high))
         out.append(row)
     return out
+
+
+def _judge(
+    points: list[dict], checked: list[dict], k: int, n: int, low: float, high: float
+) -> dict[str, str]:
+    """A checked pattern's status and the reason, from its points and the runs matching every point."""
+    outside = [x for x in checked if not x["inside"]]
+    rare = not outside and k < JOINT_SHARE * n
+    if not outside and low < JOINT_SHARE <= high:
+        status = "not resolved"
+        reason = (
+            "each point inside the ensemble's 90 % band, but the interval of the share of runs matching "
+            f"every point at once spans {100 * JOINT_SHARE:.0f} %: more runs would settle it"
+        )
+    elif outside:
+        status, reason = (
+            "not reproduced",
+            f"{len(outside)} of {len(points)} points outside the ensemble's 90 % band",
+        )
+    elif rare:
+        status = "not reproduced"
+        reason = (
+            f"each point inside the ensemble's 90 % band, but only {k} of {n} runs match every point "
+            f"at once (fewer than {100 * JOINT_SHARE:.0f} %)"
+        )
+    else:
+        status, reason = "reproduced", f"all {len(checked)} points inside the ensemble's 90 % band"
+    if len(checked) < len(points):
+        reason += f"; {len(points) - len(checked)} without a value in any run"
+    return {"status": status, "reason": reason}
 
 
 def _point(o: Observation, runs: pd.DataFrame, series: pd.DataFrame) -> dict[str, Any]:
