@@ -14,6 +14,7 @@ def test_there_are_notebooks():
         "01_quickstart.ipynb",
         "02_compare_scenarios.ipynb",
         "03_what_drives_it.ipynb",
+        "04_honest_forecasts.ipynb",
     ]
 
 
