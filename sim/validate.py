@@ -69,11 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "summary": summary_line(compared),
         "patterns": compared,
     }
-    with writing(out):
-        write_json(doc, out / VALIDATION_FILE)
+    with writing(out):  # validation.json last: sim.report includes the section once it is there
         figure = _figure(compared, series, res.summary.get("series") or {}, doc, out)
         lines = validation_section(doc, FIGURE)
         atomic_write(out / SECTION_FILE, lambda p: Path(p).write_text("\n".join(lines[1:]) + "\n"))
+        write_json(doc, out / VALIDATION_FILE)
     print_lines([_line(c) for c in compared], VALIDATION_FILE)
     later = [c["id"] for c in compared if c["later"]]
     if later:
