@@ -7,6 +7,7 @@ that an edge case cannot corrupt a run silently.
 """
 
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -118,7 +119,7 @@ class Watch:
 def test_invariants_hold_every_day_under_extreme_draws(scenario, monkeypatch):
     exp = prepare(compose([f"scenario={scenario}", "horizon_days=120"]))
     errors, runs_with_captures = [], 0
-    for task in tasks(24, seed=hash(scenario) % 1000):
+    for task in tasks(24, seed=zlib.crc32(scenario.encode()) % 1000):  # hash() differs per process
         config, theatre = task_setup(exp, task)
         with monkeypatch.context() as m:
             model = ConflictModel(theatre, config.mechanisms, config.horizon_days, rng=task.seed)
