@@ -2,8 +2,10 @@
 
 ``python -m sim.report DIR [DIR ...]`` takes experiment folders and ``-m`` multirun folders (whose
 numbered subfolders are experiments) and writes ``report.md`` with its ``figures/`` (into the folder
-given, for a single folder, else ``--out``). The main CLI calls :func:`build_report` at the end of every
-experiment. Everything here reads results only (through :func:`sim.results.load`), never the model.
+given, for a single folder, else ``--out``). ``--questions FILE`` first answers new questions from the
+finished runs, without rerunning, and writes them beside the old ones (:mod:`sim.results.asked`). The
+main CLI calls :func:`build_report` at the end of every experiment. Everything here reads results only
+(through :func:`sim.results.load`; new questions are the one thing it writes there), never the model.
 
 The report holds:
 
@@ -90,11 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--target", help="question id or outcome for sensitivity and PRIM (default: analysis.target)"
     )
+    ap.add_argument(
+        "--questions",
+        help="YAML file of new questions: answered from the runs (no rerun) and written beside the old ones",
+    )
     args = ap.parse_args(argv)
     if args.out is None and len(args.folders) > 1:
         raise ReportError("--out: needed when several folders are given")
     out = output_folder(args.out or args.folders[0], "--out" if args.out else "the folder", ReportError)
     results = load_experiments(args.folders)
+    if args.questions:
+        _ask(results, args.questions)
     if args.target is not None:
         check_target(results, args.target)
     import matplotlib
@@ -105,6 +113,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"report of {len(results)} experiment(s): {report.path} ({len(report.figures)} figures)")
     print_lines([f"note: {clip(n, 200)}" for n in report.notes], REPORT_FILE)
     return 0
+
+
+def _ask(results: dict, path: str) -> None:
+    """Answer the new questions of ``path`` in each experiment (all checked first) and print them."""
+    from sim.results.asked import add_questions, read_questions
+    from sim.results.summary import format_summary
+
+    asked = {label: read_questions(path, res) for label, res in results.items()}  # every one checked first
+    with writing(next(iter(results.values())).path):
+        for label, res in results.items():
+            answers = add_questions(res, asked[label])
+            shown = dict(res.summary) | {"questions": answers}
+            print(f"{label}: {len(answers)} new question(s), written to {res.path}")
+            blocks = format_summary(shown).split("\n\n")[1:]  # the questions' tables, not the outcomes'
+            print("\n\n".join(b for b in blocks if not b.startswith("outcome")))
 
 
 if __name__ == "__main__":

@@ -77,15 +77,20 @@ class QuestionConfig:
     """A forecast question over the per-run outcomes.
 
     ``op`` is one of ``le``/``lt``/``ge``/``gt`` (compare ``outcome`` with ``value``; a NaN outcome, an
-    event that never happened, counts as no), ``happened`` (the ``*_day`` outcome is not NaN, and at most
-    ``by_day`` if given: the question's horizon, else the experiment's), ``true`` (a boolean outcome) or
-    ``quantiles`` (a numeric question: the outcome's distribution over the runs where it is defined).
+    event that never happened, counts as no), ``eq`` (the outcome equals ``value``, a number or a label
+    such as a faction holding a place: ``outcome: holder_sirte, op: eq, value: GNA``), ``happened`` (the
+    ``*_day`` outcome is not NaN, and at most ``by_day`` if given: the question's horizon, else the
+    experiment's), ``true`` (a boolean outcome) or ``quantiles`` (a numeric question: the outcome's
+    distribution over the runs where it is defined).
+
+    A question may be added on the command line: ``+questions.q='{text: ..., outcome: ..., op: ...}'``
+    (``Config.questions`` holds plain mappings until :func:`sim.runner.experiment.to_config` types them).
     """
 
     text: str = MISSING
     outcome: str = MISSING
-    op: str = choice("happened", ("le", "lt", "ge", "gt", "happened", "true", "quantiles"))
-    value: float | None = None
+    op: str = choice("happened", ("le", "lt", "ge", "gt", "eq", "happened", "true", "quantiles"))
+    value: Any = None  # a number; for op eq also a label (text)
     by_day: int | None = None  # op happened: the event by this day (<= horizon_days); none = the horizon
     unit: str = ""  # op quantiles: the outcome's unit, for tables and figures
     # Mechanisms (keys of ``mechanisms``) of which at least one must be on for the question to be

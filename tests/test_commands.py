@@ -134,8 +134,8 @@ DAMAGE = {
     "config empty": (CONFIG, garbage(b""), "got None; allowed: a mapping"),
     "config key twice": (CONFIG, text(lambda t: t + "horizon_days: 5\n"),
                          "key 'horizon_days' given twice \\(first on line 1\\)"),
-    "config question op": (CONFIG, text(lambda t: t.replace("op: happened", "op: eq", 1)),
-                           "questions.gna_takes_sirte.op: got 'eq'"),
+    "config question op": (CONFIG, text(lambda t: t.replace("op: happened", "op: equals", 1)),
+                           "questions.gna_takes_sirte.op: got 'equals'"),
     "config another experiment": (CONFIG, text(lambda t: t.replace("  gna_takes_sirte:", "  other:", 1)),
                                   "its questions differ from .*summary.json's \\(e.g. 'gna_takes_sirte'\\)"),
 }  # fmt: skip

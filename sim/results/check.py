@@ -20,7 +20,7 @@ from sim.results import ResultsError
 
 __all__ = ["check_config", "check_consistent", "check_summary", "read_parquet"]
 
-QUESTION_OPS = ("le", "lt", "ge", "gt", "happened", "true", "quantiles")
+QUESTION_OPS = ("le", "lt", "ge", "gt", "eq", "happened", "true", "quantiles")  # as QuestionConfig.op
 
 
 def _fail(message: str) -> NoReturn:
@@ -226,7 +226,8 @@ def check_config(path: Path) -> dict[str, Any]:
         for k in ("text", "outcome"):
             _is(isinstance(q.get(k), str), f"{where}.{k}", q.get(k), "text")
         _is(q.get("op") in QUESTION_OPS, f"{where}.op", q.get("op"), ", ".join(QUESTION_OPS))
-        _optional_number(q.get("value"), f"{where}.value")
+        if not (q.get("op") == "eq" and isinstance(q.get("value"), str)):  # eq: a label too
+            _optional_number(q.get("value"), f"{where}.value")
         _is(
             q.get("by_day") is None or _int(q["by_day"]), f"{where}.by_day", q.get("by_day"), "a whole number"
         )
@@ -320,7 +321,8 @@ def check_consistent(
         column = q["outcome"]
         if column not in runs:
             _fail(f"{runs_file}: missing column {column!r} (the outcome of question {qid} in {summary_file})")
-        if "outcome" not in kinds.get(column, {"outcome"}):
+        label = ((config.get("questions") or {}).get(qid) or {}).get("op") == "eq"  # eq: a label column too
+        if not label and "outcome" not in kinds.get(column, {"outcome"}):
             _fail(
                 f"{runs_file}: column {column!r} (the outcome of question {qid}) holds text; allowed: numbers"
             )

@@ -69,15 +69,22 @@ def proportion_interval(
 
 #: The kind of outcome each question operator reads: numbers (``*_day`` outcomes are numbers, NaN when the
 #: event never happened), flags (true/false) or labels (strings, e.g. the faction holding a place).
-OP_KINDS = {"happened": "number", "true": "flag", "le": "number", "lt": "number", "ge": "number",
-            "gt": "number", "quantiles": "number"}  # fmt: skip
+OP_KINDS = {
+    "happened": "number",
+    "true": "flag",
+    "le": "number",
+    "lt": "number",
+    "ge": "number",
+    "gt": "number",
+    "quantiles": "number",
+}  # fmt: skip  (eq: any kind)
 
 
 def check_questions(
     questions: Mapping[str, Any],
     columns: Mapping[str, str],
     mechanisms: Sequence[str],
-    target: str,
+    target: str | None,
     mechanisms_on: set[str] | None = None,
 ) -> None:
     """Check questions and the analysis target against the outcome columns an experiment will write.
@@ -86,7 +93,7 @@ def check_questions(
         questions: question id -> ``QuestionConfig`` (or its fields).
         columns: runs column -> kind (``number``, ``flag`` or ``label``).
         mechanisms: the mechanism keys a question may require.
-        target: ``analysis.target``: a question id or a number or flag column.
+        target: ``analysis.target``: a question id or a number or flag column (None: not checked).
         mechanisms_on: the mechanisms switched on: a question that requires none of them is not modelled
             (its outcome may not exist), so only its ``requires`` is checked.
 
@@ -113,7 +120,7 @@ def check_questions(
         if outcome not in columns:
             raise ConfigError(
                 f"{key}.outcome: {outcome!r} is not an outcome of this experiment; "
-                f"allowed: {allowed('number')}, {allowed('flag')}"
+                f"allowed: {allowed('number')}, {allowed('flag')}, {allowed('label')}"
             )
         need = OP_KINDS.get(op)
         if need is not None and columns[outcome] != need:
@@ -121,12 +128,7 @@ def check_questions(
                 f"{key}.op: {op!r} needs a {need} outcome, but {outcome!r} is a {columns[outcome]}; "
                 f"{need} outcomes: {allowed(need)}"
             )
-        for m in get("requires") or []:
-            if m not in mechanisms:
-                raise ConfigError(
-                    f"{key}.requires: {m!r} is not a mechanism; allowed: {', '.join(mechanisms)}"
-                )
-    if target not in questions and columns.get(target) not in ("number", "flag"):
+    if target is not None and target not in questions and columns.get(target) not in ("number", "flag"):
         raise ConfigError(
             f"analysis.target: {target!r} names no question or outcome; allowed: a question id "
             f"({', '.join(questions) or 'none'}) or an outcome ({allowed('number')}, {allowed('flag')})"
@@ -146,6 +148,8 @@ def answer(runs: pd.DataFrame, question: Mapping[str, Any]) -> pd.Series:
         raise ValueError(f"question on {question['outcome']!r}: op 'quantiles' has no yes/no answer")
     if value is None:
         raise ValueError(f"question on {question['outcome']!r}: op {op!r} needs a value")
+    if op == "eq":  # a number or a label (who holds a place): equal, a missing value is no
+        return (x == value).fillna(False).astype(bool)
     x = x.astype(float)
     result = {"le": x <= value, "lt": x < value, "ge": x >= value, "gt": x > value}[op]
     return result.fillna(False)

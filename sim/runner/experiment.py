@@ -137,8 +137,50 @@ def to_config(cfg: DictConfig | Config) -> Config:
         obj: Any = OmegaConf.to_object(node)
     if not isinstance(obj, Config):
         raise ConfigError("config: not composed from the base_config schema")
+    obj.questions = typed_questions(obj.questions)
     _normalise_choices(obj)
     return obj
+
+
+def typed_questions(questions: Any) -> dict[str, Any]:
+    """Each question (a mapping of ``QuestionConfig`` fields) as a ``QuestionConfig``, with its defaults.
+
+    ``Config.questions`` holds plain mappings so that the command line can add a question
+    (``+questions.q='{text: ..., outcome: ..., op: happened}'``); here each is typed and checked.
+
+    Raises:
+        ConfigError: ``questions.<id>.<field>: ...`` (one line): not a mapping, an unknown or missing field,
+            a value of the wrong type.
+    """
+    import dataclasses
+
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.config import QuestionConfig
+    from sim.inputs import show
+
+    fields = [f.name for f in dataclasses.fields(QuestionConfig)]
+    out: dict[str, Any] = {}
+    for qid, q in (questions or {}).items():
+        key = f"questions.{qid}"
+        if isinstance(q, QuestionConfig):
+            out[qid] = q
+            continue
+        if not isinstance(q, dict):
+            raise ConfigError(f"{key}: got {show(q)}; allowed: a mapping of {', '.join(fields)}")
+        extra = [k for k in q if k not in fields]
+        if extra:
+            raise ConfigError(f"{key}.{extra[0]}: unknown key; known keys here: {', '.join(fields)}")
+        for name in ("text", "outcome"):
+            if q.get(name) is None:
+                raise ConfigError(f"{key}.{name}: missing; a question needs text, outcome and op")
+        try:
+            out[qid] = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(QuestionConfig), q))
+        except OmegaConfBaseException as exc:
+            field = getattr(exc, "key", None) or getattr(exc, "full_key", None) or "?"
+            message = str(getattr(exc, "msg", exc)).splitlines()[0]
+            raise ConfigError(f"{key}.{field}: {message}") from None
+    return out
 
 
 def _normalise_choices(obj: Any) -> None:
@@ -174,10 +216,17 @@ def _check_references(config: Config, theatre: Theatre) -> None:
 
 def _check_questions(config: Config) -> None:
     """Questions need the fields their ``op`` uses, and a horizon within the experiment's."""
+    from sim.inputs import show
+
     for qid, q in config.questions.items():
         key = f"questions.{qid}"
-        if q.op in ("le", "lt", "ge", "gt") and q.value is None:
+        number = isinstance(q.value, int | float) and not isinstance(q.value, bool)
+        if q.op in ("le", "lt", "ge", "gt", "eq") and q.value is None:
             raise ConfigError(f"{key}.value: op {q.op!r} needs a value")
+        if q.op in ("le", "lt", "ge", "gt") and not number:
+            raise ConfigError(f"{key}.value: got {show(q.value)}; allowed: a number (op {q.op!r})")
+        if q.op == "eq" and not (number or isinstance(q.value, str)):
+            raise ConfigError(f"{key}.value: got {show(q.value)}; allowed: a number or a label (op 'eq')")
         if q.by_day is not None:
             if q.op != "happened":
                 raise ConfigError(f"{key}.by_day: only for op 'happened' (use op le with value for {q.op!r})")

@@ -7,12 +7,13 @@ go through here: :func:`prepare_overrides` composes and prepares an experiment (
 
 from __future__ import annotations
 
+import copy
 import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.config import ConfigError
 from sim.errors import Interrupted
@@ -36,12 +37,6 @@ def one_line_error(exc: BaseException, overrides: list[str] | None = None) -> st
     for e in chain:
         if isinstance(e, ConfigError):
             return str(e)
-        if "is not a subclass of QuestionConfig" in str(e):
-            name = str(getattr(e, "full_key", "") or "<id>").removeprefix("questions.")
-            return (
-                f"questions.{name}: a new question cannot be added on the command line (OmegaConf cannot add "
-                "a typed entry there); write it in a questions file, configs/questions/<set>.yaml"
-            )
         if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
             mark = e.problem_mark
             return f"{mark.name}:{mark.line + 1}: {e.problem}"
@@ -135,6 +130,16 @@ def execute(
         raise StorageError.from_os_error(outdir, exc) from exc
 
 
+def _with_typed_questions(cfg: DictConfig, config: Any) -> DictConfig:
+    """The composed config with each question's every field (one added on the command line has few)."""
+    import dataclasses
+
+    out = copy.deepcopy(cfg)
+    with open_dict(out):
+        out.questions = {k: dataclasses.asdict(q) for k, q in config.questions.items()}
+    return out
+
+
 def _execute(
     exp: Experiment, outdir: Path, cfg: DictConfig | None, overrides: list[str] | None
 ) -> dict[str, Any]:
@@ -148,7 +153,8 @@ def _execute(
         fresh = not c.mc.resume or not (outdir / EXPERIMENT_FILE).exists()
         record = outdir / ".hydra"  # Hydra's own saving is off (hydra.output_subdir: null): errors are ours
         if cfg is not None and (fresh or not (record / "config.yaml").exists()):
-            atomic_write(record / "config.yaml", lambda p: OmegaConf.save(cfg, p))
+            saved = _with_typed_questions(cfg, c)
+            atomic_write(record / "config.yaml", lambda p: OmegaConf.save(saved, p))
         if overrides is not None:
             atomic_write(
                 record / "overrides.yaml", lambda p: OmegaConf.save(OmegaConf.create(list(overrides)), p)
