@@ -25,7 +25,7 @@ from sim.config import ConfigError, register_configs
 from sim.errors import EXIT_RUNS_FAILED, Interrupted, exit_code_of_signal
 from sim.results import StorageError
 from sim.runner import hydra_api
-from sim.runner.compose import CONFIG_DIR, compose
+from sim.runner.compose import CONFIG_DIR, compose, merge_questions, split_questions
 from sim.runner.experiment import Experiment, prepare
 from sim.runner.pipeline import checked, execute
 
@@ -293,8 +293,9 @@ def _hydra_main(cfg: DictConfig) -> None:
 
     hc = HydraConfig.get()
     try:
+        merge_questions(cfg, split_questions(_QUESTIONS)[1])
         exp = prepare(cfg)
-        summary = execute(exp, Path(hc.runtime.output_dir), cfg, list(hc.overrides.task))
+        summary = execute(exp, Path(hc.runtime.output_dir), cfg, [*hc.overrides.task, *_QUESTIONS])
     except Interrupted as exc:  # stops a sweep too: Hydra lets it through
         print(
             f"\n{exc.what}: {exc}; to resume, run the same command with {_resume_setting(exc.folder)}",
@@ -310,6 +311,15 @@ def _hydra_main(cfg: DictConfig) -> None:
         _EXIT_CODE = max(_EXIT_CODE, EXIT_RUNS_FAILED)
 
 
+_QUESTIONS: list[str] = []  # overrides giving a whole question (+questions.q={...}), merged after Hydra
+
+
+def _questions_apart(args: list[str]) -> tuple[list[str], list[str]]:
+    """The command line without the overrides that give a whole question, and those overrides."""
+    rest, _ = split_questions(args)
+    return rest, [a for a in args if a not in rest]
+
+
 def main() -> None:
     """Entry point of ``python -m sim`` (and the ``sim`` command).
 
@@ -322,11 +332,20 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if a != DEBUG_FLAG]
     if debugging(sys.argv[1:]):
         os.environ["HYDRA_FULL_ERROR"] = "1"
-    sys.argv = [sys.argv[0], *args]  # Hydra reads sys.argv
+    hydra_args, _QUESTIONS[:] = _questions_apart(args)
+    sys.argv = [sys.argv[0], *hydra_args]  # Hydra reads sys.argv; questions given whole are merged after
     install_signal_handlers()
     try:
         register_configs()
-        preflight(args)
+        preflight(args)  # with --help too: the config the overrides name is checked (nothing runs)
+        if "--help" in args or "-h" in args:  # a short page; Hydra's own, with the config: --hydra-help
+            from sim.help_text import help_text
+
+            try:
+                print(help_text(_where(parse_command_line(args)).config_dir), flush=True)
+            except BrokenPipeError:  # python -m sim --help | head: the reader has gone, nothing to say
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
         hydra_api.skip_mode_probe()  # ~1 s: no config may set hydra.mode (sim.safety)
         _hydra_main()
     except SystemExit:

@@ -110,6 +110,9 @@ def run_command(main: Callable[[list[str]], int | None], argv: Sequence[str] | N
         code = main(args)
     except SystemExit:
         raise
+    except BrokenPipeError:  # the reader of stdout has gone (python -m sim.params | head): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     except BaseException as exc:
         if debug:
             raise

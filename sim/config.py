@@ -305,9 +305,9 @@ class Config:
     # Uncertain parameters: a tree mirroring config paths whose leaves are distributions, e.g.
     # {mechanisms: {combat: {kill_rate: {dist: uniform, low: 0.002, high: 0.004}}}} (sim/uncertainty.py).
     uncertain: dict[str, Any] = field(default_factory=dict)
-    # Forecast questions (QuestionConfig fields), plain mappings so that the command line can add one
-    # (+questions.q='{...}'); typed and checked by sim.runner.experiment.to_config.
-    questions: dict[str, Any] = field(default_factory=dict)
+    # Forecast questions; the command line adds one with +questions.q='{text: ..., outcome: ..., op: ...}'
+    # (sim.runner.compose.expand_questions makes it one override per field, which OmegaConf can add).
+    questions: dict[str, QuestionConfig] = field(default_factory=dict)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     calibrated: CalibratedConfig = field(default_factory=CalibratedConfig)  # +calibrated=<name>
 

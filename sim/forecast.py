@@ -32,7 +32,7 @@ from sim.analysis.observations import load_observations
 from sim.command import ArgumentParser, run_command
 from sim.inputs import a_date, output_folder, writing
 from sim.limits import clip, print_lines
-from sim.results import atomic_write, load, write_json
+from sim.results import atomic_write, load_experiment, write_json
 
 __all__ = ["FORECAST_FILE", "main"]
 
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", help="where to write forecast.json and figures/ (default: the results folder)")
     args = ap.parse_args(argv)
     out = output_folder(args.out or args.results, "--out" if args.out else "results folder", ScoreError)
-    res = load(args.results)
+    res = load_experiment(args.results)
     e = res.summary["experiment"]
     start, horizon = dt.date.fromisoformat(str(e["start_date"])), int(e["horizon_days"])
     variables = res.series["variable"].unique().tolist()

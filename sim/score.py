@@ -1,5 +1,7 @@
 """Score forecasts against what happened: ``python -m sim.score RESULTS_DIR RESOLUTIONS.yaml``.
 
+``RESULTS_DIR`` is an experiment folder or a multirun folder (every experiment scored, one table).
+
 A resolutions file records what happened to some of the forecast questions (``configs/questions/``)::
 
     resolutions:
@@ -50,7 +52,7 @@ RELIABILITY_MIN = 8  # yes/no questions needed for a reliability diagram
 SCORES_FILE = "scores.json"
 
 
-def _figures(scores: dict[str, Any], folder: Path) -> list[Path]:
+def _figures(scores: dict[str, Any], folder: Path, label: str | None = None) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from sim.figures import plot_reliability, plot_scores
@@ -68,8 +70,9 @@ def _figures(scores: dict[str, Any], folder: Path) -> list[Path]:
     if len(table) >= RELIABILITY_MIN:
         rel = reliability(table["forecast"], table["outcome"].astype(float))
         figures.append(("reliability", plot_reliability(rel, n=len(table))[0]))
+    suffix = "" if label is None else "_" + "".join(c if c.isalnum() else "_" for c in label).strip("_")
     for name, fig in figures:
-        path = folder / f"{name}.png"
+        path = folder / f"{name}{suffix}.png"
         atomic_write(path, lambda p, fig=fig: fig.savefig(p, dpi=120, bbox_inches="tight", format="png"))
         plt.close(fig)
         written.append(path)
@@ -96,24 +99,53 @@ def _sample_lines(scores: dict[str, Any]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sim.score RESULTS_DIR RESOLUTIONS.yaml [--out DIR]``; returns the exit code.
 
+    ``RESULTS_DIR`` may be a multirun folder: each experiment is scored, and one table across the
+    scenarios is printed and written (``scores.json``: ``experiments`` and ``table``).
+
     Raises:
         sim.errors.UserError: bad input (one line; :func:`sim.command.run_command` exits 2).
     """
     ap = ArgumentParser(prog="python -m sim.score", description=__doc__.splitlines()[0])
-    ap.add_argument("results", help="a finished experiment folder")
+    ap.add_argument("results", help="a finished experiment folder, or a multirun folder")
     ap.add_argument("resolutions", help="YAML file of resolved questions")
     ap.add_argument("--out", help="where to write scores.json and figures/ (default: the results folder)")
     args = ap.parse_args(argv)
     out = output_folder(args.out or args.results, "--out" if args.out else "results folder", ScoreError)
-    res = load(args.results)
-    resolutions = load_resolutions(args.resolutions, res.config.get("questions", {}))
-    scores = score(res, resolutions)
+    found = load(args.results)
+    experiments = found if isinstance(found, dict) else {found.scenario: found}
+    all_scores = {
+        label: score(res, load_resolutions(args.resolutions, res.config.get("questions", {})))
+        for label, res in experiments.items()
+    }
     import matplotlib
 
     matplotlib.use("Agg")
+    several = isinstance(found, dict)
     with writing(out):
-        figures = _figures(scores, out / "figures")
-        write_json(scores, out / SCORES_FILE)
+        figures = [
+            f
+            for label, sc in all_scores.items()
+            for f in _figures(sc, out / "figures", label if several else None)
+        ]
+        if several:
+            table = [
+                {"scenario": label, **row} for label, sc in all_scores.items() for row in sc["questions"]
+            ]
+            write_json({"experiments": all_scores, "table": table}, out / SCORES_FILE)
+        else:
+            write_json(all_scores[found.scenario], out / SCORES_FILE)
+    for label, scores in all_scores.items():
+        if several:
+            print(f"{label}:")
+        _print(scores)
+    if several:
+        _print_table(all_scores)
+    print(f"scores: {out / SCORES_FILE}; figures: {', '.join(str(f) for f in figures) or 'none'}")
+    return 0
+
+
+def _print(scores: dict[str, Any]) -> None:
+    """One experiment's scores on the terminal."""
     b = scores["overall"]["binary"]
     if b:
         print(
@@ -131,8 +163,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_lines(numeric, SCORES_FILE)
     print_lines([f"skipped {clip(s['question'], 40)}: {s['why']}" for s in scores["skipped"]], SCORES_FILE)
     print_lines([f"note: {clip(n, 200)}" for n in scores["notes"]], SCORES_FILE)
-    print(f"scores: {out / SCORES_FILE}; figures: {', '.join(str(f) for f in figures) or 'none'}")
-    return 0
+
+
+def _print_table(all_scores: dict[str, dict[str, Any]]) -> None:
+    """Brier score of each yes/no question (rows) in each scenario (columns)."""
+    rows = [{"scenario": label, "question": x["question"] + (" [in-sample]" if x["sample"] == "in" else ""),
+             "brier": x["brier"]} for label, sc in all_scores.items() for x in sc["questions"]
+            if x["kind"] == "binary"]  # fmt: skip
+    if not rows:
+        return
+    wide = pd.DataFrame(rows).pivot(index="question", columns="scenario", values="brier")
+    wide = wide[[c for c in all_scores if c in wide.columns]]
+    print("Brier score by question and scenario (lower is better):")
+    print_lines(wide.to_string(float_format=lambda v: f"{v:.3f}", na_rep="-").splitlines(), SCORES_FILE)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ class QuestionConfig:
     distribution over the runs where it is defined).
 
     A question may be added on the command line: ``+questions.q='{text: ..., outcome: ..., op: ...}'``
-    (``Config.questions`` holds plain mappings until :func:`sim.runner.experiment.to_config` types them).
+    (:func:`sim.runner.compose.expand_questions`).
     """
 
     text: str = MISSING

@@ -30,7 +30,7 @@ from sim.analysis.series import fan_bands
 from sim.command import ArgumentParser, run_command
 from sim.inputs import output_folder, writing
 from sim.limits import clip, print_lines
-from sim.results import atomic_write, load, write_json
+from sim.results import atomic_write, load_experiment, write_json
 from sim.results.summary import proportion_interval
 
 __all__ = ["SECTION_FILE", "main"]
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", help="where to write validation.json/.md and figures/ (default: the results)")
     args = ap.parse_args(argv)
     out = output_folder(args.out or args.results, "--out" if args.out else "results folder", ValidationError)
-    res = load(args.results)
+    res = load_experiment(args.results)
     e = res.summary["experiment"]
     start, horizon = str(e["start_date"]), int(e["horizon_days"])
     variables = sorted(res.series["variable"].unique().tolist())

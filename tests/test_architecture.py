@@ -68,7 +68,16 @@ class Rule:
         ]
 
 
-COMMANDS = ("sim.cli", "sim.__main__", "sim.score", "sim.calibrate", "sim.check_claims")
+COMMANDS = (
+    "sim.cli",
+    "sim.__main__",
+    "sim.score",
+    "sim.calibrate",
+    "sim.check_claims",
+    "sim.forecast",
+    "sim.validate",
+    "sim.params",
+)
 RUNNER = ("sim.runner", "sim.experiment")  # sim.experiment: the runner's names kept for notebooks
 ANALYSIS = ("sim.analysis", "sim.plots", "sim.figures", "sim.report")
 CONFIG = ("sim.config", "sim.theatre")

@@ -304,10 +304,10 @@ def _interrupt(*args, **kwargs):
 @pytest.mark.parametrize(
     ("main", "patch", "args"),
     [
-        (report.main, "sim.analysis.report_tables.load", ["{exp}", "--out", "{tmp}/o"]),
+        (report.main, "sim.analysis.report_tables.load_experiment", ["{exp}", "--out", "{tmp}/o"]),
         (score.main, "sim.score.load", ["{exp}", "r.yaml", "--out", "{tmp}/o"]),
-        (forecast.main, "sim.forecast.load", ["{exp}", "{obs}", "--out", "{tmp}/o"]),
-        (validate.main, "sim.validate.load", ["{exp}", "{obs}", "--out", "{tmp}/o"]),
+        (forecast.main, "sim.forecast.load_experiment", ["{exp}", "{obs}", "--out", "{tmp}/o"]),
+        (validate.main, "sim.validate.load_experiment", ["{exp}", "{obs}", "--out", "{tmp}/o"]),
         (calibrate.main, "sim.calibrate.load", ["{obs}", "--name=x", "--results={exp}", "--config-dir=c"]),
         (check_claims.main, "sim.check_claims.check", ["mc.runs=2", "horizon_days=8"]),
     ],

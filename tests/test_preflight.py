@@ -159,10 +159,7 @@ def test_a_switch_in_a_config_file_takes_only_true_or_false(tmp_path, value):
             "scenario.name: Recursive interpolation",
         ),
         (["hydra.sweeper.params={x: 1}"], "hydra.sweeper.params: cannot be set on the command line"),
-        (
-            ["+questions.q={text: x, outcome: sirte_captured_day, op: happened}"],
-            "questions.q: a new question cannot",
-        ),
+        (["+questions.q={text: x}"], "questions.q.outcome: missing; a new question needs text and outcome"),
     ],
 )
 def test_printing_and_hydra_settings_are_one_line_too(tmp_path, args, start):

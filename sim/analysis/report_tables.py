@@ -18,7 +18,7 @@ import pandas as pd
 from sim.errors import UserError
 from sim.inputs import show
 from sim.limits import listing
-from sim.results import SUMMARY_FILE, Results, load
+from sim.results import Results, ResultsError, experiment_folders, labelled, load_experiment
 
 __all__ = [
     "FAN_VARIABLES",
@@ -78,29 +78,12 @@ def find_experiments(paths: Sequence[str | Path]) -> list[Path]:
         ReportError: a path is neither, or does not exist.
     """
     found: list[Path] = []
-    for p in map(Path, paths):
-        if not p.is_dir():
-            raise ReportError(f"{p}: no such folder")
-        if (p / SUMMARY_FILE).is_file():
-            found.append(p)
-            continue
+    for p in paths:
         try:
-            subs = sorted(
-                (d for d in p.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()), key=_job_key
-            )
-        except OSError as exc:
-            raise ReportError(f"{p}: cannot read the folder ({exc.strerror or type(exc).__name__})") from None
-        if not subs:
-            raise ReportError(
-                f"{p}: not a finished experiment (no {SUMMARY_FILE}) nor a multirun folder holding any"
-            )
-        found.extend(subs)
+            found += experiment_folders(p)
+        except ResultsError as exc:
+            raise ReportError(str(exc)) from None
     return found
-
-
-def _job_key(d: Path) -> tuple[int, str]:
-    head = d.name.split("_", 1)[0]
-    return (int(head), d.name) if head.isdigit() else (math.inf, d.name)  # type: ignore[return-value]
 
 
 def load_experiments(paths: Sequence[str | Path]) -> dict[str, Results]:
@@ -112,14 +95,7 @@ def load_experiments(paths: Sequence[str | Path]) -> dict[str, Results]:
         ReportError: a path is not an experiment nor a multirun folder.
         sim.results.ResultsError: a damaged file (one line naming it).
     """
-    folders = find_experiments(paths)
-    loaded = [load(f, variables=report_series) for f in folders]
-    names = [r.scenario for r in loaded]
-    out: dict[str, Results] = {}
-    for r in loaded:
-        label = r.scenario if names.count(r.scenario) == 1 else f"{r.scenario} ({r.path.name})"
-        out[label] = r
-    return out
+    return labelled([load_experiment(f, variables=report_series) for f in find_experiments(paths)])
 
 
 # -- what the theatre and the summary say about factions, series and outcomes ---------------------------

@@ -10,6 +10,7 @@ finished experiment. No pickle anywhere.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,18 @@ import pandas as pd
 
 from sim.errors import Stopped, UserError
 
-__all__ = ["Results", "ResultsError", "StorageError", "atomic_write", "load", "write_json"]
+__all__ = [
+    "Results",
+    "ResultsError",
+    "StorageError",
+    "atomic_write",
+    "experiment_folders",
+    "labelled",
+    "load",
+    "load_all",
+    "load_experiment",
+    "write_json",
+]
 
 RUNS_FILE = "runs.parquet"
 SERIES_FILE = "series.parquet"
@@ -115,25 +127,85 @@ def _jsonable(x: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(x).__name__}")
 
 
+def experiment_folders(path: str | os.PathLike) -> list[Path]:
+    """The experiment folders of ``path``: itself, or a multirun folder's numbered subfolders, in order.
+
+    Raises:
+        ResultsError: ``path`` is neither, or does not exist.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise ResultsError(f"{root}: no such folder")
+    if (root / SUMMARY_FILE).is_file():
+        return [root]
+    try:
+        subs = [d for d in root.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()]
+    except OSError as exc:
+        raise ResultsError(f"{root}: cannot read the folder ({exc.strerror or type(exc).__name__})") from None
+    if not subs:
+        raise ResultsError(
+            f"{root}: not a finished experiment (no {SUMMARY_FILE}) nor a multirun folder holding any"
+        )
+
+    def job(d: Path) -> tuple[float, str]:
+        head = d.name.split("_", 1)[0]
+        return (int(head), d.name) if head.isdigit() else (math.inf, d.name)
+
+    return sorted(subs, key=job)
+
+
+def labelled(loaded: Sequence[Results]) -> dict[str, Results]:
+    """Experiments by scenario, the folder's name added where a scenario repeats."""
+    names = [r.scenario for r in loaded]
+    return {
+        r.scenario if names.count(r.scenario) == 1 else f"{r.scenario} ({r.path.name})": r for r in loaded
+    }
+
+
+def load_all(
+    path: str | os.PathLike,
+    variables: Sequence[str] | Callable[[dict[str, Any], dict[str, Any]], Sequence[str]] | None = None,
+) -> dict[str, Results]:
+    """Every experiment of an experiment or multirun folder, labelled by scenario (:func:`labelled`)."""
+    return labelled([load_experiment(f, variables) for f in experiment_folders(path)])
+
+
 def load(
     path: str | os.PathLike,
     variables: Sequence[str] | Callable[[dict[str, Any], dict[str, Any]], Sequence[str]] | None = None,
-) -> Results:
+) -> Results | dict[str, Results]:
     """Load a finished experiment folder, checking every file before anything uses it.
 
+    A multirun folder (``python -m sim -m ...``) gives its experiments as a dict, label -> :class:`Results`
+    (:func:`load_all`): one per scenario, the folder's name added where a scenario repeats.
+
     Args:
-        path: the experiment's output folder.
+        path: the experiment's output folder, or a multirun folder.
         variables: load only these series variables (large experiments: the series of 10,000 runs of a
             year hold some 90 million rows), or a function of the composed config and the summary naming
             them (e.g. those the summary marks for fan charts); None loads them all.
 
     Returns:
-        :class:`Results` with ``runs`` and ``series`` data frames, ``summary`` and ``config`` dicts.
+        :class:`Results` with ``runs`` and ``series`` data frames, ``summary`` and ``config`` dicts (a dict
+        of them for a multirun folder).
 
     Raises:
         ResultsError: one line naming the folder or the damaged file: missing, unreadable Parquet, a
             required column missing or of the wrong type, invalid JSON or YAML, files that disagree.
     """
+    root = Path(path)
+    if root.is_dir() and not (root / SUMMARY_FILE).is_file() and not (root / RUNS_FILE).is_file():
+        subs = [d for d in root.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()]
+        if subs:
+            return load_all(root, variables)
+    return load_experiment(root, variables)
+
+
+def load_experiment(
+    path: str | os.PathLike,
+    variables: Sequence[str] | Callable[[dict[str, Any], dict[str, Any]], Sequence[str]] | None = None,
+) -> Results:
+    """One experiment folder (:func:`load`); a multirun folder is refused, naming its experiments."""
     from sim.results.check import check_config, check_consistent, check_series, check_summary, read_parquet
 
     root = Path(path)
@@ -141,6 +213,11 @@ def load(
         raise ResultsError(f"{root}: no such folder")
     missing = [f for f in (RUNS_FILE, SERIES_FILE, SUMMARY_FILE, CONFIG_FILE) if not (root / f).is_file()]
     if missing:
+        subs = sorted(d.name for d in root.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file())
+        if subs and not (root / SUMMARY_FILE).is_file():
+            raise ResultsError(
+                f"{root}: a multirun folder; give one of its experiments ({', '.join(subs[:8])})"
+            )
         raise ResultsError(f"{root}: not a finished experiment (missing {', '.join(missing)})")
     summary = check_summary(root / SUMMARY_FILE)
     config = check_config(root / CONFIG_FILE)

@@ -52,7 +52,7 @@ def compose(
     """
     from sim.safety import check_target_override
 
-    overrides = list(overrides or [])
+    overrides, added = split_questions(list(overrides or []))
     for o in overrides:
         key, _, value = o.partition("=")
         check_target_override(key.lstrip("+~"), value)
@@ -67,10 +67,67 @@ def compose(
             _check_switches(cfg, split[1])
     else:
         cfg = _from_cache(root, config_name, extra, split[0], split[1])
+    merge_questions(cfg, added)
     if not return_hydra_config and "hydra" in cfg:
         with open_dict(cfg):
             del cfg["hydra"]
     return cfg
+
+
+def split_questions(overrides: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """The overrides that give a whole question as a mapping, apart from the others.
+
+    OmegaConf cannot add an entry to the typed ``questions`` node through an override (neither
+    ``+questions.q={...}`` nor ``+questions.q.text=...``), but merges a mapping into it: such overrides are
+    taken out here and merged after composing (:func:`merge_questions`).
+
+    Returns:
+        The other overrides, in order, and question id -> its fields.
+    """
+    rest, added = [], {}
+    for o in overrides:
+        key, sep, _ = o.partition("=")
+        name = key.lstrip("+")
+        if sep and name.startswith("questions.") and name.count(".") == 1 and not key.startswith("++"):
+            try:
+                [parsed] = hydra_api.parse_overrides([o])
+                value = None if parsed.is_sweep_override() else parsed.value()
+            except Exception:  # not parsable: Hydra's own message comes when it composes
+                value = None
+            if isinstance(value, dict):
+                added[name.removeprefix("questions.")] = value
+                continue
+        rest.append(o)
+    return rest, added
+
+
+def merge_questions(cfg: DictConfig, added: dict[str, Any]) -> None:
+    """Merge questions given on the command line into a composed config (typed, with their defaults).
+
+    Raises:
+        ConfigError: ``questions.<id>.<field>: ...``: an unknown field, or a value of the wrong type.
+    """
+    import dataclasses
+
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.config import QuestionConfig
+
+    known = [f.name for f in dataclasses.fields(QuestionConfig)]
+    for qid, fields in added.items():
+        extra = [k for k in fields if k not in known]
+        if extra:
+            raise ConfigError(f"questions.{qid}.{extra[0]}: unknown key; known keys here: {', '.join(known)}")
+        missing = [k for k in ("text", "outcome") if fields.get(k) is None and qid not in cfg.questions]
+        if missing:
+            raise ConfigError(f"questions.{qid}.{missing[0]}: missing; a new question needs text and outcome")
+        try:
+            with open_dict(cfg):
+                cfg.merge_with({"questions": {qid: fields}})
+        except OmegaConfBaseException as exc:
+            field = str(getattr(exc, "key", None) or "")
+            message = str(getattr(exc, "msg", exc)).splitlines()[0]
+            raise ConfigError(f"questions.{qid}{'.' + field if field else ''}: {message}") from None
 
 
 def _from_cache(

@@ -137,50 +137,8 @@ def to_config(cfg: DictConfig | Config) -> Config:
         obj: Any = OmegaConf.to_object(node)
     if not isinstance(obj, Config):
         raise ConfigError("config: not composed from the base_config schema")
-    obj.questions = typed_questions(obj.questions)
     _normalise_choices(obj)
     return obj
-
-
-def typed_questions(questions: Any) -> dict[str, Any]:
-    """Each question (a mapping of ``QuestionConfig`` fields) as a ``QuestionConfig``, with its defaults.
-
-    ``Config.questions`` holds plain mappings so that the command line can add a question
-    (``+questions.q='{text: ..., outcome: ..., op: happened}'``); here each is typed and checked.
-
-    Raises:
-        ConfigError: ``questions.<id>.<field>: ...`` (one line): not a mapping, an unknown or missing field,
-            a value of the wrong type.
-    """
-    import dataclasses
-
-    from omegaconf.errors import OmegaConfBaseException
-
-    from sim.config import QuestionConfig
-    from sim.inputs import show
-
-    fields = [f.name for f in dataclasses.fields(QuestionConfig)]
-    out: dict[str, Any] = {}
-    for qid, q in (questions or {}).items():
-        key = f"questions.{qid}"
-        if isinstance(q, QuestionConfig):
-            out[qid] = q
-            continue
-        if not isinstance(q, dict):
-            raise ConfigError(f"{key}: got {show(q)}; allowed: a mapping of {', '.join(fields)}")
-        extra = [k for k in q if k not in fields]
-        if extra:
-            raise ConfigError(f"{key}.{extra[0]}: unknown key; known keys here: {', '.join(fields)}")
-        for name in ("text", "outcome"):
-            if q.get(name) is None:
-                raise ConfigError(f"{key}.{name}: missing; a question needs text, outcome and op")
-        try:
-            out[qid] = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(QuestionConfig), q))
-        except OmegaConfBaseException as exc:
-            field = getattr(exc, "key", None) or getattr(exc, "full_key", None) or "?"
-            message = str(getattr(exc, "msg", exc)).splitlines()[0]
-            raise ConfigError(f"{key}.{field}: {message}") from None
-    return out
 
 
 def _normalise_choices(obj: Any) -> None:

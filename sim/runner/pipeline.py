@@ -7,13 +7,12 @@ go through here: :func:`prepare_overrides` composes and prepares an experiment (
 
 from __future__ import annotations
 
-import copy
 import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError
 from sim.errors import Interrupted
@@ -130,16 +129,6 @@ def execute(
         raise StorageError.from_os_error(outdir, exc) from exc
 
 
-def _with_typed_questions(cfg: DictConfig, config: Any) -> DictConfig:
-    """The composed config with each question's every field (one added on the command line has few)."""
-    import dataclasses
-
-    out = copy.deepcopy(cfg)
-    with open_dict(out):
-        out.questions = {k: dataclasses.asdict(q) for k, q in config.questions.items()}
-    return out
-
-
 def _execute(
     exp: Experiment, outdir: Path, cfg: DictConfig | None, overrides: list[str] | None
 ) -> dict[str, Any]:
@@ -153,8 +142,7 @@ def _execute(
         fresh = not c.mc.resume or not (outdir / EXPERIMENT_FILE).exists()
         record = outdir / ".hydra"  # Hydra's own saving is off (hydra.output_subdir: null): errors are ours
         if cfg is not None and (fresh or not (record / "config.yaml").exists()):
-            saved = _with_typed_questions(cfg, c)
-            atomic_write(record / "config.yaml", lambda p: OmegaConf.save(saved, p))
+            atomic_write(record / "config.yaml", lambda p: OmegaConf.save(cfg, p))
         if overrides is not None:
             atomic_write(
                 record / "overrides.yaml", lambda p: OmegaConf.save(OmegaConf.create(list(overrides)), p)
