@@ -24,7 +24,7 @@ from sim.command import DEBUG_FLAG, debugging, install_signal_handlers, report_e
 from sim.config import ConfigError, register_configs
 from sim.errors import EXIT_RUNS_FAILED, Interrupted, exit_code_of_signal
 from sim.results import StorageError
-from sim.runner import hydra_api
+from sim.runner import hydra_api, provenance
 from sim.runner.compose import CONFIG_DIR, compose, merge_questions, split_questions
 from sim.runner.experiment import Experiment, prepare
 from sim.runner.pipeline import checked, execute
@@ -333,6 +333,7 @@ def main() -> None:
     if debugging(sys.argv[1:]):
         os.environ["HYDRA_FULL_ERROR"] = "1"
     hydra_args, _QUESTIONS[:] = _questions_apart(args)
+    provenance.ARGV = [sys.argv[0], *args]  # recorded as typed (Hydra gets the questions apart)
     sys.argv = [sys.argv[0], *hydra_args]  # Hydra reads sys.argv; questions given whole are merged after
     install_signal_handlers()
     try:

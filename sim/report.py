@@ -110,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     matplotlib.use("Agg")  # files only, whatever the environment's default backend
     with writing(out):
         report = build_report(results, out, target=args.target)
-    print(f"report of {len(results)} experiment(s): {report.path} ({len(report.figures)} figures)")
+    html_page = report.path.with_suffix(".html")
+    print(
+        f"report of {len(results)} experiment(s): {report.path} ({len(report.figures)} figures); {html_page}"
+    )
     print_lines([f"note: {clip(n, 200)}" for n in report.notes], REPORT_FILE)
     return 0
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.explain import explain
+from sim.analysis.report_html import HTML_FILE, to_html
 from sim.analysis.report_markdown import markdown
 from sim.analysis.report_tables import (
     FIGURES,
@@ -56,7 +57,7 @@ class _Figures:
 
 
 def build_report(results: dict[str, Results], out: Path, *, target: str | None = None) -> Report:
-    """Write ``report.md`` and ``figures/*.png`` into ``out`` for one or more experiments.
+    """Write ``report.md``, ``figures/*.png`` and ``report.html`` (the same, self-contained) into ``out``.
 
     Bounded for large inputs (:mod:`sim.limits`): figures and tables show at most ``MAX_ROWS`` questions
     or parameters and ``MAX_PANELS`` scenarios; the per-experiment figures (maps, sensitivity, PRIM) are
@@ -90,6 +91,8 @@ def build_report(results: dict[str, Results], out: Path, *, target: str | None =
     numeric = [o for o, kind, _ in distributions if kind == "numeric"]
     text = markdown(results, questions, numeric, analyses, report, slugs)
     atomic_write(report.path, lambda p: p.write_text(text, encoding="utf-8"))
+    page = to_html(text, out, title=f"Scenario report: {', '.join(list(results)[:MAX_PANELS])}")
+    atomic_write(out / HTML_FILE, lambda p: p.write_text(page, encoding="utf-8"))
     return report
 
 

@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.config import ConfigError
 from sim.errors import Interrupted
 from sim.results import StorageError
+from sim.runner import provenance
 from sim.runner.compose import compose
 from sim.runner.experiment import Experiment, prepare
 
@@ -148,12 +149,15 @@ def _execute(
                 record / "overrides.yaml", lambda p: OmegaConf.save(OmegaConf.create(list(overrides)), p)
             )
         (outdir / SUMMARY_FILE).unlink(missing_ok=True)  # an unfinished folder never carries a summary
+        provenance.start(outdir)
         try:
             runs = run_to_folder(exp, outdir, fp, resume=c.mc.resume)
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: the workers are gone, the chunks saved
             saved = len(list((outdir / PARTS).glob("runs-*.parquet")))
             raise Interrupted(outdir, saved, getattr(exc, "signum", signal.SIGINT)) from None
-        return _finish(exp, outdir, runs)
+        summary = _finish(exp, outdir, runs)
+        provenance.finish(outdir)
+        return summary
 
 
 def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
@@ -190,7 +194,8 @@ def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
         from sim.results import load
 
         report = build_report({exp.scenario: load(outdir, variables=report_series)}, outdir)
-        print(f"Report: {report.path} ({len(report.figures)} figures)")
+        page = report.path.with_suffix(".html")
+        print(f"Report: {report.path} ({len(report.figures)} figures); one page to share: {page}")
     return summary
 
 
