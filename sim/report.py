@@ -93,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--target", help="question id or outcome for sensitivity and PRIM (default: analysis.target)"
     )
     ap.add_argument(
+        "--reference", help="the experiment the others are compared with (a label; default: the first)"
+    )
+    ap.add_argument(
         "--questions",
         help="YAML file of new questions: answered from the runs (no rerun) and written beside the old ones",
     )
@@ -101,6 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ReportError("--out: needed when several folders are given")
     out = output_folder(args.out or args.folders[0], "--out" if args.out else "the folder", ReportError)
     results = load_experiments(args.folders)
+    if args.reference is not None:
+        if args.reference not in results:
+            raise ReportError(
+                f"--reference: got {args.reference!r}; allowed: {', '.join(map(repr, results))}"
+            )
+        results = {args.reference: results[args.reference]} | results
     if args.questions:
         _ask(results, args.questions)
     if args.target is not None:

@@ -124,7 +124,7 @@ def test_factions_labels_colours_and_units_come_from_the_results(multirun, tmp_p
     build_report({"east": r}, tmp_path / "plain")  # no labels, colours nor outcome or series metadata
     fans = {c[0][1]: c[1] for c in calls["plot_fans"]}
     assert list(fans) == ["front_km", "oil_output_bpd", "unrest_active_share", "lna_cohesion"]
-    assert fans["front_km"]["unit"] == "km from Tripoli" and fans["lna_cohesion"]["unit"] == "cohesion (0-1)"
+    assert fans["front_km"]["unit"] == "km from Tripoli" and fans["lna_cohesion"]["unit"] == "0-1"
     assert fans["lna_cohesion"]["words"] == {"gna": "GNA", "lna": "LNA"} and fans["front_km"]["label"] is None
     assert calls["plot_map"][0][1]["factions"] == {"GNA": None, "LNA": None}  # the figure's palette
     factions = r.config["theatre"]["factions"]

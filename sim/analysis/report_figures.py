@@ -20,6 +20,7 @@ from sim.analysis.report_tables import (
     FIGURES,
     REPORT_FILE,
     Report,
+    described,
     distribution_outcomes,
     faction_colours,
     fan_variables,
@@ -27,8 +28,9 @@ from sim.analysis.report_tables import (
     has_series,
     holder_shares,
     label_words,
+    landmarks,
+    modelled,
     ok_runs,
-    outcome_info,
     questions_table,
     series_unit,
 )
@@ -111,13 +113,15 @@ def _draw_outcomes(results, questions: pd.DataFrame, figures: _Figures, where: s
         )
         distributions = distributions[:MAX_DISTRIBUTIONS]
     horizon = max(int(r.summary["experiment"].get("horizon_days", 0)) for r in results.values())
-    first = next(iter(results.values()))
     for outcome, kind, unit in distributions:
-        data = {k: ok_runs(r)[outcome] for k, r in results.items() if outcome in r.runs}
-        label = outcome_info(first, outcome).get("label")
-        fig, _ = plots.plot_distribution(
-            data, outcome, unit=unit, kind=kind, horizon=horizon, where=where, label=label, words=words
-        )
+        data = {
+            k: ok_runs(r)[outcome] for k, r in results.items() if outcome in r.runs and modelled(r, outcome)
+        }
+        missing = [k for k in results if k not in data]
+        label = described(results, outcome).get("label")
+        fig, _ = plots.plot_distribution(data, outcome, unit=unit, kind=kind, horizon=horizon, where=where,
+                                         label=label, words=words, not_modelled=missing,
+                                         landmarks=landmarks(results, outcome))  # fmt: skip
         figures.save(f"distribution_{outcome}", fig)
     return distributions
 
@@ -131,12 +135,12 @@ def _draw_fans(shown: dict[str, Results], figures: _Figures, where: str, words) 
     start = first.summary["experiment"].get("start_date")
     for variable in fan_variables(shown):
         bands = {k: fan_bands(r.series, variable) for k, r in shown.items() if has_series(r, variable)}
-        if bands:
-            unit = series_unit(first, variable)
-            label = outcome_info(first, variable).get("label")
-            fig = plots.plot_fans(
-                bands, variable, unit=unit, start_date=start, where=where, label=label, words=words
-            )[0]
+        if bands:  # an experiment whose mechanism is off has no panel (and one with none, no figure)
+            with_it = next(r for k, r in shown.items() if k in bands)
+            unit = series_unit(with_it, variable)
+            label = described(shown, variable).get("label")
+            fig = plots.plot_fans(bands, variable, unit=unit, start_date=start, where=where, label=label,
+                                  words=words, landmarks=landmarks(shown, variable))[0]  # fmt: skip
             figures.save(f"fan_{variable}", fig)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.report_scenario import scenario_sections
 from sim.analysis.report_tables import FIGURES, Report, ok_runs
 from sim.analysis.report_validation import report_sections
 from sim.analysis.resolution import prim_finding, sensitivity_resolution
@@ -42,6 +43,7 @@ def markdown(
     cols = names[:MAX_PANELS]  # scenario columns of the tables
     where = SUMMARY_FILE if len(results) == 1 else f"each experiment's {SUMMARY_FILE}"
     md = _intro(results, cols, where)
+    md += scenario_sections(results)
     md += _fitted(results)
     md += _questions(questions, cols, report, where)
     md += _uncertainty(results)

@@ -51,7 +51,7 @@ FAN_VARIABLES = {
     "unrest_active_share": "share of citizens active",
 }
 COHESION = "_cohesion"  # a faction's cohesion series: <faction id, lower case>_cohesion
-COHESION_UNIT = "cohesion (0-1)"
+COHESION_UNIT = "0-1"
 NOT_OUTCOMES = ("run_id", "seed", "design_point", "replication")  # runs columns that are no outcome
 
 
@@ -145,12 +145,28 @@ def outcome_info(r: Results, name: str) -> dict[str, Any]:
     return {}
 
 
+def described(results: Mapping[str, Results], name: str) -> dict[str, Any]:
+    """:func:`outcome_info` from the first experiment that describes ``name`` (one with its mechanism on)."""
+    return next((info for r in results.values() if (info := outcome_info(r, name))), {})
+
+
+def landmarks(results: Mapping[str, Results], name: str) -> dict[str, float] | None:
+    """Named values on the scale of an outcome or series (the towns along the front's road), if recorded."""
+    return next((m[name] for r in results.values() if name in (m := r.summary.get("landmarks") or {})), None)
+
+
+def modelled(r: Results, outcome: str) -> bool:
+    """Whether an experiment models an outcome: some question about it is answered, or none asks."""
+    asked = [q for q in r.summary["questions"].values() if q.get("outcome") == outcome]
+    return not asked or any(not q.get("not_modelled") for q in asked)
+
+
 def series_unit(r: Results, variable: str) -> str:
     """A daily series' unit, for its figure's axis.
 
     The summary's (:func:`outcome_info`: the series' declaration) when it gives one; for results written
     before the summary described its series, ``km from <front_origin's name>`` for the front line, else
-    :data:`FAN_VARIABLES`'s, else ``cohesion (0-1)`` for any ``*_cohesion`` series, else none.
+    :data:`FAN_VARIABLES`'s, else ``0-1`` for any ``*_cohesion`` series, else none.
     """
     unit = outcome_info(r, variable).get("unit")
     if unit:
@@ -298,5 +314,6 @@ def ok_runs(r: Results) -> pd.DataFrame:
 
 
 def has_series(r: Results, variable: str) -> bool:
-    """Whether the loaded series hold ``variable``."""
-    return bool((r.series["variable"] == variable).any())
+    """Whether the loaded series hold ``variable`` with a value (a mechanism switched off records NaN)."""
+    values = r.series.loc[r.series["variable"] == variable, "value"]
+    return bool(values.notna().any())

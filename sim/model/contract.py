@@ -118,7 +118,7 @@ def core_series(theatre: Theatre) -> tuple[Series, ...]:
     out += [
         Series(
             f"{f.id.lower()}_cohesion",
-            "cohesion (0-1)",
+            "0-1",
             f"{f.label} cohesion",
             contract=True,
             fan=f.id != theatre.front_faction,

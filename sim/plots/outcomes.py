@@ -6,7 +6,7 @@ The forecast questions' forest plot is in :mod:`sim.plots.forest`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -50,6 +50,8 @@ def plot_distribution(
     where: str | None = None,
     label: str | None = None,
     words: Mapping[str, str] | None = None,
+    not_modelled: Sequence[str] = (),
+    landmarks: Mapping[str, float] | None = None,
 ):
     """Per-scenario distribution of one outcome over the ok runs (at most ``MAX_PANELS`` scenarios).
 
@@ -68,6 +70,9 @@ def plot_distribution(
         where: the file holding every scenario, named in the note when some are left out.
         label: the outcome's readable name (default: derived from ``outcome``).
         words: words of ``outcome`` to write otherwise (lower-case word -> text, e.g. a faction's label).
+        not_modelled: scenarios that do not model the outcome (its mechanism off): named in a note, not
+            drawn (a switched-off mechanism is not an event that never happens).
+        landmarks: name -> value marked on the x axis of a numeric outcome (e.g. towns along a road).
 
     Returns:
         ``(fig, ax)``, ``ax`` the main panel.
@@ -75,12 +80,18 @@ def plot_distribution(
     if kind not in ("event_day", "numeric"):
         raise ValueError(f"kind must be 'event_day' or 'numeric', not {kind!r}")
     shown, note = _first_scenarios(list(data), where)
+    if not_modelled:
+        off = "not modelled in " + ", ".join(clip(s, 30) for s in list(not_modelled)[:4])
+        off += " ..." if len(not_modelled) > 4 else ""
+        note = f"{note}; {off}" if note else off
     colours = scenario_colours(shown)
     series = {s: pd.Series(data[s], dtype=float) for s in shown}
     name = label or _pretty(outcome, words)
     if kind == "event_day":
         return _plot_event_days(series, colours, name, unit, horizon, title, note)
-    return _plot_numeric(series, colours, name, unit, title, note)
+    fig, ax = _plot_numeric(series, colours, name, unit, title, note)
+    _landmarks(ax, landmarks, "x")
+    return fig, ax
 
 
 def _plot_event_days(series, colours, name, unit, horizon, title, note):
@@ -211,6 +222,29 @@ def _numeric_curve(ax, scenario, s, colour) -> bool | None:
     return bool(np.nanmax(np.abs(x)) >= 1000)
 
 
+def _landmarks(ax: Any, marks: Mapping[str, float] | None, axis: str) -> None:
+    """Dotted lines with names at the given values on an axis (those within its limits, none crowded)."""
+    if not marks:
+        return
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    last = None
+    for name, v in sorted(marks.items(), key=lambda kv: kv[1]):
+        if not lo <= v <= hi or (last is not None and v - last < 0.04 * (hi - lo)):
+            continue
+        last = v
+        short = clip(name.split(" (")[0], 16)  # "Es Sider (As Sidr)" -> "Es Sider"
+        if axis == "y":
+            ax.axhline(v, color=GREY, lw=0.6, ls=":", zorder=1)
+            ax.annotate(short, (1, v), xycoords=("axes fraction", "data"), xytext=(2, 0),
+                        textcoords="offset points", fontsize=7, color=GREY, va="center")  # fmt: skip
+        else:
+            ax.axvline(v, color=GREY, lw=0.6, ls=":", zorder=1)
+            ax.annotate(short, (v, 0.03), xycoords=("data", "axes fraction"), xytext=(-2, 0),
+                        textcoords="offset points", fontsize=7, color=GREY, ha="right", rotation=90,
+                        va="bottom")  # fmt: skip
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(lo, hi)
+
+
 # ----------------------------------------------------------------------------------------------- fans
 
 
@@ -224,6 +258,7 @@ def plot_fans(
     where: str | None = None,
     label: str | None = None,
     words: Mapping[str, str] | None = None,
+    landmarks: Mapping[str, float] | None = None,
 ):
     """Fan charts of a daily variable, one panel per scenario (shared y axis; at most ``MAX_PANELS``).
 
@@ -237,6 +272,7 @@ def plot_fans(
         where: the file holding every scenario, named in the note when some are left out.
         label: the variable's readable name (default: derived from ``variable``).
         words: words of ``variable`` to write otherwise (lower-case word -> text, e.g. a faction's label).
+        landmarks: name -> value marked on the y axis (e.g. the towns along the front line's road).
 
     Returns:
         ``(fig, axes)``, ``axes`` a 1-D array with one panel per scenario drawn.
@@ -252,6 +288,8 @@ def plot_fans(
         axes[0].set_xlim(min(lims), max(lims))
     name = label or _pretty(variable, words)
     _fan_axes(axes, ncols, k, name, unit, start_date, big=any(big for big, _ in drawn))
+    for ax in axes:
+        _landmarks(ax, landmarks, "y")
     proxies = [
         Line2D([], [], color=GREY, lw=2, label="median (p50)"),
         Patch(color=GREY, alpha=0.55, label="50 % of runs (p25–p75)"),

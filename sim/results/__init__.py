@@ -155,11 +155,41 @@ def experiment_folders(path: str | os.PathLike) -> list[Path]:
 
 
 def labelled(loaded: Sequence[Results]) -> dict[str, Results]:
-    """Experiments by scenario, the folder's name added where a scenario repeats."""
+    """Experiments by scenario; where a scenario repeats, what differs (``baseline (horizon_days=90)``).
+
+    The settings are those ``summary.json`` records as differing from the baseline; with none (or more
+    than two) telling the experiments apart, the folder's name.
+    """
     names = [r.scenario for r in loaded]
-    return {
-        r.scenario if names.count(r.scenario) == 1 else f"{r.scenario} ({r.path.name})": r for r in loaded
-    }
+    out: dict[str, Results] = {}
+    for r in loaded:
+        label = r.scenario
+        if names.count(r.scenario) > 1:
+            tag = _what_differs(r, [x for x in loaded if x.scenario == r.scenario]) or r.path.name
+            label = f"{r.scenario} ({tag})"
+        if label in out:
+            label = f"{r.scenario} ({r.path.name})"
+        out[label] = r
+    return out
+
+
+def _what_differs(r: Results, same: Sequence[Results]) -> str:
+    """``name=value`` of the (at most two) recorded settings whose values differ among ``same``."""
+
+    def record(x: Results) -> dict[str, Any]:
+        return {d["key"]: d for d in (x.summary.get("scenario") or {}).get("differs") or []}
+
+    records = [record(x) for x in same]
+    baseline = {k: d["baseline"] for rec in records for k, d in rec.items()}
+
+    def value(rec: dict[str, Any], k: str) -> Any:
+        return rec[k]["value"] if k in rec else baseline[k]
+
+    varying = [k for k in sorted(baseline) if len({repr(value(rec, k)) for rec in records}) > 1]
+    if not varying or len(varying) > 2:
+        return ""
+    mine = record(r)
+    return ", ".join(f"{k.rpartition('.')[2]}={value(mine, k)}" for k in varying)
 
 
 def load_all(

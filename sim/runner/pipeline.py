@@ -18,6 +18,7 @@ from sim.config import ConfigError
 from sim.errors import Interrupted
 from sim.results import StorageError
 from sim.runner import provenance
+from sim.runner.assumptions import scenario_record
 from sim.runner.compose import compose
 from sim.runner.experiment import Experiment, prepare
 
@@ -155,13 +156,13 @@ def _execute(
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: the workers are gone, the chunks saved
             saved = len(list((outdir / PARTS).glob("runs-*.parquet")))
             raise Interrupted(outdir, saved, getattr(exc, "signum", signal.SIGINT)) from None
-        summary = _finish(exp, outdir, runs)
+        summary = _finish(exp, outdir, runs, scenario_record(exp, overrides))
         provenance.finish(outdir)
         return summary
 
 
-def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
-    """Write and print the summary (and the report) of the finished runs."""
+def _finish(exp: Experiment, outdir: Path, runs: Any, scenario: dict[str, Any]) -> dict[str, Any]:
+    """Write and print the summary (and the report) of the finished runs; ``scenario``: what it assumes."""
     from sim.results import SUMMARY_FILE, write_json
     from sim.results.summary import format_summary, summarise
 
@@ -181,6 +182,9 @@ def _finish(exp: Experiment, outdir: Path, runs: Any) -> dict[str, Any]:
         series=describe_series(c.mechanisms, exp.theatre),
         assumed=dict(c.scenario.assumes),
     )
+    summary["scenario"] = scenario
+    towns = {exp.theatre.places[p].name: km for p, km in exp.theatre.coastal_km.items()}
+    summary["landmarks"] = {"front_km": towns, "front_km_final": towns}  # the front's scale, in towns
     write_json(summary, outdir / SUMMARY_FILE)
     print(format_summary(summary))
     done = len(runs) - experiment["resumed_from"]
