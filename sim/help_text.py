@@ -57,6 +57,7 @@ def help_text(config_dir: str | Path) -> str:
         "More:",
         "  python -m sim.params [GROUP]   parameters with default, allowed range, meaning and source",
         "  python -m sim --cfg job        the whole composed config;  --hydra-help: Hydra's own help",
+        "  python -m sim.story RESULTS --run N   a run's story: its events, maps of the days that mattered",
         "  python -m sim.report | sim.score | sim.forecast | sim.validate | sim.check_claims --help",
         "  README.md (how to), docs/ODD.md (the model, its sources and assumptions)",
     ]

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.report_scenario import scenario_sections
+from sim.analysis.report_story import story_section
 from sim.analysis.report_tables import FIGURES, Report, ok_runs
 from sim.analysis.report_validation import report_sections
 from sim.analysis.resolution import prim_finding, sensitivity_resolution
@@ -51,6 +52,7 @@ def markdown(
     if len(results) > 1:
         md += _differences(results, questions, numeric_outcomes, cols, where)
     md += _figures(report)
+    md += story_section(results)
     if analyses:
         md += ["", "## What drives the answer", ""]
         for k, a in analyses.items():

@@ -209,7 +209,9 @@ class FactionAgent(mesa.Agent):
         control = model.control
         threatened = [p for p in self._priority if control[p] == self.key and p in model.threatened]
         hold = model.ceasefire_in_force or model.offensives_frozen
-        self.objective = -1 if threatened or hold else self.choose_offensive()
+        before, self.objective = self.objective, -1 if threatened or hold else self.choose_offensive()
+        if self.objective >= 0 and self.objective != before:
+            model.log("offensive", self.key, model.theatre.place_ids[self.objective], "its reserves attack")
         for u in self.units():
             u.holding = hold and u.role == "attack" and not u.broken
             if u.broken:
@@ -317,6 +319,7 @@ class PatronAgent(mesa.Agent):
         if self.intervened:
             return
         self.intervened_day = float(model.steps)
+        model.log("intervention", self.key, "", f"commits its standby forces for {self.client}")
         for a in self.spec.standby_assets:
             self.assets.append(a)
             self.aircraft.append(float(a.count))

@@ -139,6 +139,7 @@ class ConflictModel(mesa.Model):
     def _shared_state(self) -> None:
         """State that mechanisms set and core processes read (neutral values when no mechanism acts)."""
         self.ceasefire_in_force = False  # no combat; attack units hold (ceasefire mechanism)
+        self.events: list[tuple[int, str, str, str, str]] = []  # (day, actor, kind, place, detail): log()
         self.offensives_frozen = False  # attack units hold (patrons' deal)
         self.assault_ratio_factor = 1.0  # assaults need this x the usual force ratio (patrons' deal)
         self.escalation = {pid: 0.5 for pid in self.patrons}  # each patron's chosen commitment (0-1)
@@ -227,6 +228,10 @@ class ConflictModel(mesa.Model):
 
     # -- state changes ------------------------------------------------------------------------------
 
+    def log(self, kind: str, actor: str = "", place: str = "", detail: str = "") -> None:
+        """Record an event of today: what happened, who did it, where (a place id), in words."""
+        self.events.append((self.steps, actor, kind, place, detail))
+
     def capture(self, place: int, faction: str, attackers: list[Unit]) -> None:
         """``faction`` takes ``place``; its unbroken attackers in contact move in."""
         loser = self.control[place]
@@ -235,6 +240,7 @@ class ConflictModel(mesa.Model):
         self.places_lost_today[loser] += 1
         self.places_lost_cum[loser] += 1
         pid = self.theatre.place_ids[place]
+        self.log("capture", faction, pid, f"taken from {loser}")
         if faction == self.theatre.front_faction and pid in self.captured_day:
             if math.isnan(self.captured_day[pid]):
                 self.captured_day[pid] = float(self.steps)

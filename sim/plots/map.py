@@ -52,6 +52,7 @@ def plot_map(
     factions: Mapping[str, str | None] | None = None,
     title: str | None = None,
     n: int | None = None,
+    one_run: bool = False,
 ):
     """Map of who holds each place at the horizon, as the share of runs held by the first faction.
 
@@ -68,6 +69,7 @@ def plot_map(
             (:data:`~sim.plots.style.FACTION_COLOURS`) in the order of the factions present.
         title: figure title.
         n: number of runs (shown in the title).
+        one_run: ``shares`` is one run's control on one day (0 or 1): the scale names the holder only.
 
     Returns:
         ``(fig, ax)``.
@@ -93,9 +95,9 @@ def plot_map(
     sc = _draw_places(ax, lon, lat, share, np.where(is_city, 90, 38), cmap)
     order_idx, names = _labels(places, share, is_city)
     _map_axes(ax, extent, aspect)
-    _colour_bar(fig, ax, sc, first, second)
+    _colour_bar(fig, ax, sc, first, second, one_run)
     _map_legend(fig, has_pop)
-    _map_notes(ax, title, n, first, outlines)
+    _map_notes(ax, title, n, first, outlines, one_run)
     sub = [places.index.get_loc(p) for p in order_idx]
     _place_labels(fig, ax, xy[sub], names, marker_px=5.0)
     return fig, ax
@@ -215,9 +217,14 @@ def _map_axes(ax, extent, aspect: float) -> None:
     ax.tick_params(labelsize=8)
 
 
-def _colour_bar(fig, ax, sc, first: str, second: str | None) -> None:
-    """The holder scale, its ends naming the faction that holds the place in all runs."""
+def _colour_bar(fig, ax, sc, first: str, second: str | None, one_run: bool = False) -> None:
+    """The holder scale, its ends naming the faction that holds the place in all runs (or that day)."""
     cbar = fig.colorbar(sc, ax=ax, shrink=0.75, pad=0.02, aspect=30)
+    if one_run:
+        cbar.set_label("who holds the place", fontsize=9)
+        cbar.set_ticks([0, 100])
+        cbar.set_ticklabels([second or "other", first], fontsize=8)
+        return
     cbar.set_label(f"share of runs held by {first} at the horizon", fontsize=9)
     cbar.set_ticks([0, 25, 50, 75, 100])
     lo_text = f"0 %\n({second} in all runs)" if second else "0 %"
@@ -237,7 +244,9 @@ def _map_legend(fig, has_pop: bool) -> None:
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
 
 
-def _map_notes(ax, title: str | None, n: int | None, first: str, outlines: dict[str, Any]) -> None:
+def _map_notes(
+    ax, title: str | None, n: int | None, first: str, outlines: dict[str, Any], one_run: bool = False
+) -> None:
     """The title (with the runs) and a footnote on the colours and the outlines' source."""
     n_text = f" ({_n(n)} runs)" if n is not None else ""
     ax.set_title(
@@ -245,7 +254,8 @@ def _map_notes(ax, title: str | None, n: int | None, first: str, outlines: dict[
     )
     runs = f"Shares over {_n(n)} runs. " if n is not None else ""
     source = f"{outlines['source'].split(' (')[0]}, {outlines['licence'].split(' (')[0]}"
-    _footnote(ax, f"{runs}Place markers: colour = share of runs held by {first}. Country outlines: {source}.")
+    what = "the faction holding it that day" if one_run else f"share of runs held by {first}"
+    _footnote(ax, f"{runs}Place markers: colour = {what}. Country outlines: {source}.")
 
 
 def _label_name(name: Any) -> str:

@@ -30,6 +30,7 @@ __all__ = [
     "labelled",
     "load",
     "load_all",
+    "load_events",
     "load_experiment",
     "write_json",
 ]
@@ -37,6 +38,7 @@ __all__ = [
 RUNS_FILE = "runs.parquet"
 SERIES_FILE = "series.parquet"
 SUMMARY_FILE = "summary.json"
+EVENTS_FILE = "events.parquet"  # what happened in each run, day by day (results written since issue 17)
 CONFIG_FILE = ".hydra/config.yaml"  # the composed config Hydra's run saved
 #: columns every results folder's Parquet files hold, with their kind
 RUNS_COLUMNS = {"run_id": "integer", "status": "string"}
@@ -259,3 +261,26 @@ def load_experiment(
     check_consistent(root, runs, kinds, summary, config)
     check_series(root / SERIES_FILE, series, runs, summary)
     return Results(path=root, runs=runs, series=series, summary=summary, config=config)
+
+
+def load_events(path: str | os.PathLike, run_id: int | None = None) -> pd.DataFrame | None:
+    """The events of an experiment's runs (``events.parquet``: run_id, day, actor, kind, place, detail).
+
+    Args:
+        path: the experiment folder.
+        run_id: only this run's events.
+
+    Returns:
+        The events by run and day; None for results written before runs recorded their events.
+
+    Raises:
+        ResultsError: the file cannot be read (one line naming it).
+    """
+    file = Path(path) / EVENTS_FILE
+    if not file.is_file():
+        return None
+    filters = None if run_id is None else [("run_id", "==", int(run_id))]
+    try:
+        return pd.read_parquet(file, filters=filters)
+    except Exception as exc:  # pyarrow's errors are many; the message names the file
+        raise ResultsError(f"{file}: not a readable Parquet file ({type(exc).__name__})") from None

@@ -29,7 +29,7 @@ from sim.model.contract import empty_outcomes, outcomes_of
 from sim.runner import faults
 from sim.runner.executors import Lost, over_limit
 from sim.runner.experiment import Experiment
-from sim.runner.tasks import RunResult, Task, runs_frame, series_frame
+from sim.runner.tasks import EVENTS_COLUMN, RunResult, Task, runs_frame, series_frame
 
 __all__ = [
     "RunResult",
@@ -124,7 +124,7 @@ def _run_task(exp: Experiment, task: Task) -> RunResult:
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
         return _failed(exp, task, f"{type(exc).__name__}: {exc}{where}")
-    return RunResult(task, "ok", model.outcomes(), model.series)
+    return RunResult(task, "ok", model.outcomes(), model.series, events=model.events)
 
 
 def _failed(exp: Experiment, task: Task, error: str) -> RunResult:
@@ -259,7 +259,7 @@ def run_experiment(
     runs = pd.concat([p[0] for p in parts], ignore_index=True).sort_values("run_id", kind="stable")
     series = pd.concat([p[1] for p in parts], ignore_index=True)
     series = series.sort_values(["run_id", "variable", "day"], kind="stable").reset_index(drop=True)
-    runs = runs.reset_index(drop=True)
+    runs = runs.drop(columns=[EVENTS_COLUMN], errors="ignore").reset_index(drop=True)
     runs.attrs["elapsed_s"] = time.perf_counter() - start
     return runs, series
 

@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.results import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, atomic_write
+from sim.results import EVENTS_FILE, RUNS_FILE, SERIES_FILE, SUMMARY_FILE, atomic_write
 from sim.runner.folder import (
     EXPERIMENT_FILE,
     LOCK_FILE,
@@ -148,7 +148,7 @@ class ResultStore:
         from sim.report import REPORT_FILE
 
         shutil.rmtree(self.parts, ignore_errors=True)
-        for name in (SUMMARY_FILE, REPORT_FILE, RUNS_FILE, SERIES_FILE):
+        for name in (SUMMARY_FILE, REPORT_FILE, RUNS_FILE, SERIES_FILE, EVENTS_FILE):
             (self.folder / name).unlink(missing_ok=True)
 
     # -- opening: what can be reused -----------------------------------------------------------
@@ -352,8 +352,13 @@ class ResultStore:
             PartsDamaged: a part turned out damaged; it was removed (with its twin) and nothing final was
                 written, so the caller reruns its runs and compacts again.
         """
+        from sim.runner.tasks import EVENTS_COLUMN, events_frame
+
         runs = self.runs_frame()
+        events = events_frame(runs)
+        runs = runs.drop(columns=[EVENTS_COLUMN], errors="ignore")
         table = _stamp(pa.Table.from_pandas(runs, preserve_index=False), self.fingerprint)
+        events_table = _stamp(pa.Table.from_pandas(events, preserve_index=False), self.fingerprint)
         order = [("run_id", "ascending"), ("variable", "ascending"), ("day", "ascending")]
         schema = SERIES_SCHEMA.with_metadata({FINGERPRINT_KEY: self.fingerprint.encode()})
 
@@ -375,6 +380,7 @@ class ResultStore:
                     writer.write_table(pa.concat_tables(pending))
 
         atomic_write(series_path, write_series)  # series first: the runs file is there only when complete
+        atomic_write(runs_path.with_name(EVENTS_FILE), lambda tmp: pq.write_table(events_table, tmp))
         atomic_write(runs_path, lambda tmp: pq.write_table(table, tmp))
         self._remove_parts()
         return runs

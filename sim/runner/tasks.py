@@ -7,6 +7,7 @@ and runs them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,10 @@ from sim.model.contract import outcomes_of
 if TYPE_CHECKING:
     from sim.runner.experiment import Experiment
 
-__all__ = ["RunResult", "Task", "runs_frame", "series_frame"]
+__all__ = ["EVENTS_COLUMN", "RunResult", "Task", "events_frame", "runs_frame", "series_frame"]
+
+#: The runs frame's column carrying each run's events (JSON) until compaction writes ``events.parquet``.
+EVENTS_COLUMN = "_events"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class RunResult:
     outcomes: dict
     series: dict[str, np.ndarray]
     error: str = ""
+    events: list = field(default_factory=list)  # (day, actor, kind, place, detail) as the model logged
 
 
 def runs_frame(exp: Experiment, results: list[RunResult]) -> pd.DataFrame:
@@ -53,6 +58,7 @@ def runs_frame(exp: Experiment, results: list[RunResult]) -> pd.DataFrame:
         row.update(t.values)
         row.update(r.outcomes)
         row["error"] = r.error
+        row[EVENTS_COLUMN] = json.dumps(r.events)  # taken out at compaction into events.parquet
         rows.append(row)
     df = pd.DataFrame(rows)
     for col in ("run_id", "seed", "design_point", "replication"):
@@ -97,3 +103,18 @@ def series_frame(results: list[RunResult], horizon: int) -> pd.DataFrame:
             "value": np.concatenate(values).astype(np.float64, copy=False),
         }
     )
+
+
+EVENTS_SCHEMA_COLUMNS = ("run_id", "day", "actor", "kind", "place", "detail")
+
+
+def events_frame(runs: pd.DataFrame) -> pd.DataFrame:
+    """``events.parquet``'s rows from the runs frame's event column: one row per event, by run and day."""
+    rows = []
+    if EVENTS_COLUMN in runs:
+        for run_id, text in zip(runs["run_id"], runs[EVENTS_COLUMN], strict=True):
+            rows += [(int(run_id), *e) for e in json.loads(text or "[]")]
+    df = pd.DataFrame(rows, columns=list(EVENTS_SCHEMA_COLUMNS))
+    df = df.astype({"run_id": "int64", "day": "int32", "actor": "str", "kind": "str", "place": "str",
+                    "detail": "str"})  # fmt: skip
+    return df.sort_values(["run_id", "day"], kind="stable").reset_index(drop=True)

@@ -290,6 +290,7 @@ class PatronBargaining(Mechanism):
         if math.isnan(self.clash_day):
             self.clash_day = float(m.steps)
         place = places[0]
+        m.log("patrons_clash", "-".join(self.keys), m.theatre.place_ids[place], "their forces clash directly")
         for pa in self.patrons:
             for i in range(len(pa.aircraft)):
                 lost = min(int(p.clash_aircraft), int(pa.aircraft[i]))
@@ -324,6 +325,12 @@ class PatronBargaining(Mechanism):
             shares = division(reservation[k1], reservation[k2])
             if shares is not None and all(self.sees_range(pa, reservation[pa.key]) for pa in self.patrons):
                 self.in_force, self.share = True, dict(zip((k1, k2), shares, strict=True))
+                m.log(
+                    "deal",
+                    f"{k1}-{k2}",
+                    "",
+                    "a deal freezes the line: " + ", ".join(f"{k} {v:.0%}" for k, v in self.share.items()),
+                )
                 if math.isnan(self.deal_day):
                     self.deal_day = float(m.steps)
             return
@@ -331,6 +338,7 @@ class PatronBargaining(Mechanism):
         reneged = any(reservation[k] > self.share[k] + p.renege_cost for k in (k1, k2))
         if violated or reneged:
             self.in_force, self.share = False, {}
+            m.log("deal_broken", f"{k1}-{k2}", "", "a client lost ground" if violated else "a patron reneged")
             if math.isnan(self.deal_broken_day):
                 self.deal_broken_day = float(m.steps)
 
@@ -355,7 +363,9 @@ class PatronBargaining(Mechanism):
         self._sense()
         reservation = self._choose()
         self._bargain(reservation)
-        self.tacit = not self.in_force and all(self.choice[k] == 0.0 for k in self.keys)
+        tacit, self.tacit = self.tacit, not self.in_force and all(self.choice[k] == 0.0 for k in self.keys)
+        if self.tacit and not tacit:
+            self.model.log("tacit_understanding", "-".join(self.keys), "", "both hold back, with no deal")
         if self.tacit and math.isnan(self.tacit_day):
             self.tacit_day = float(self.model.steps)
         self._place_own_units()

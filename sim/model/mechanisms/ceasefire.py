@@ -167,6 +167,8 @@ class Ceasefire(Mechanism):
         self.wins = {f: 0.0 for f in self.factions}  # discounted battles won and not won
         self.fails = {f: 0.0 for f in self.factions}
         self.offerer: str | None = None if p.initial_offer == "none" else p.initial_offer
+        if self.offerer is not None:
+            model.log("ceasefire_offer", self.offerer, "", "its offer stands on day 0")
         self.offer_day = 0
         self.in_force = False
         self.belief = p.prior_sincere  # the GNA's belief that the LNA's offers are sincere
@@ -249,8 +251,10 @@ class Ceasefire(Mechanism):
             receiver = next(f for f in self.factions if f != self.offerer)
             x = p.accept_bias + self.willingness(receiver) - p.w_distrust * (1 - self._trust(receiver))
             if pays(x):
+                m.log("ceasefire_accepted", receiver, "", f"accepts the offer of {self.offerer}")
                 self._declare(m.steps)
             elif not self.would_offer(self.offerer):
+                m.log("ceasefire_offer_withdrawn", self.offerer)
                 self.offerer = None  # withdrawn: the offerer no longer prefers a ceasefire
         if not self.in_force and self.offerer is None and self.fought_since_break:
             self._offers(m.steps)
@@ -271,6 +275,7 @@ class Ceasefire(Mechanism):
         for f in self.factions:
             if self.would_offer(f):
                 self.offerer, self.offer_day = f, day
+                self.model.log("ceasefire_offer", f, "", "offers a ceasefire")
                 return
 
     def _declare(self, day: int) -> None:
@@ -295,8 +300,15 @@ class Ceasefire(Mechanism):
         if self.regrouping and pays(self.strike_value(), self.renege_cost()):
             self.pretext = True  # it used the lull to regroup, and strikes
             self.belief = BELIEF_FLOOR
+            m.log("ceasefire_broken", self.other, "", "regrouped in the lull, and strikes")
             self._break(day, self.other)
         elif self.belief < min(p.preempt_belief, 0.5 * self.belief_at_declaration):
+            m.log(
+                "ceasefire_broken",
+                self.front,
+                "",
+                f"pre-empts: believes the offer a pretext ({self.belief:.0%})",
+            )
             self._break(day, self.front)
 
     def _break(self, day: int, by: str) -> None:

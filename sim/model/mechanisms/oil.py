@@ -146,6 +146,10 @@ class OilEconomy(Mechanism):
         if pays(cost, keep):  # lifting is worth more than keeping
             self.blockade = False
             self.lifted_day = float(self.model.steps)
+            who = self.model.theatre.oil_blockader or ""
+            self.model.log(
+                "blockade_lifted", who, "", f"its cost ({cost:.3f}) now outweighs keeping it ({keep:.3f})"
+            )
 
     def step(self) -> None:
         """Blockade decision, then production, then strain and hardship."""

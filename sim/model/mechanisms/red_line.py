@@ -156,6 +156,12 @@ class RedLine(Mechanism):
             if m.steps < p.declared_day:
                 return
             self.declared = True  # the declaration is a signal
+            m.log(
+                "red_line_declared",
+                self.patron.key,
+                "",
+                "a red line at " + ", ".join(m.theatre.place_ids[i] for i in self.places),
+            )
             self.belief = bayes(self.belief, p.declare_if_resolved, p.declare_if_not)
         client = self.patron.client
         held = sum(m.control[i] != client for i in self.places)

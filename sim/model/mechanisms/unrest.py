@@ -41,7 +41,11 @@ from sim.model.epstein_params import EPSTEIN, EpsteinParams
 from sim.model.mechanisms import Mechanism, Outcome, Series, name_part
 from sim.schema import days, num, prob
 
-__all__ = ["MECHANISM", "Unrest"]
+__all__ = ["MECHANISM", "OUTBURST", "Unrest"]
+
+#: A city's active share above which its protests are logged as an outburst: Epstein's (2002) Run 2 counts
+#: an outburst at more than 50 actives among 1,120 citizens (../shared/reference/epstein.md).
+OUTBURST = 50 / 1120
 
 
 @dataclass
@@ -196,6 +200,7 @@ class Unrest(Mechanism):
         self.share = float(self.weights @ self.grid.active_shares())  # after warm-up
         self.peak = self.share
         self.fell_day = math.nan
+        self.out = [False] * len(self.places)  # in an outburst (above OUTBURST) yesterday, per city
         self.diversions = 0
         self.persons_sent = 0.0
 
@@ -245,6 +250,12 @@ class Unrest(Mechanism):
         self.unrest.step()
         shares = g.active_shares()
         day = m.steps
+        for k, place in enumerate(self.places):  # an outburst (Epstein's level) begins, or ends (half)
+            if not self.out[k] and shares[k] > OUTBURST:
+                m.log("protests", "", m.theatre.place_ids[place], f"{shares[k]:.0%} of citizens active")
+                self.out[k] = True
+            elif self.out[k] and shares[k] < OUTBURST / 2:
+                self.out[k] = False
         self.history[day] = shares
         recent = self.history[max(1, day - p.divert_days + 1) : day + 1]
         window = (np.add.reduce(recent, axis=0) / len(recent)).tolist()  # .mean(axis=0), without its overhead
@@ -261,6 +272,7 @@ class Unrest(Mechanism):
         self.smoothed += (self.share - self.smoothed) / p.govt_fall_days
         m.unrest_share = self.smoothed
         if self.fall_due():
+            m.log("government_falls", self.faction, "", f"sustained unrest {self.smoothed:.1%}")
             self.fell_day = float(day)  # the regime sacrifices the government
             faction.cohesion = max(0.0, faction.cohesion - p.govt_fall_cohesion)
 
@@ -349,6 +361,12 @@ class Unrest(Mechanism):
             unit.strength += moved
         self.diversions += 1
         self.persons_sent += moved
+        m.log(
+            "sent_home",
+            donor.key,
+            m.theatre.place_ids[place],
+            f"{moved:,.0f} persons sent against the unrest",
+        )
 
     def record(self, day: int) -> None:
         """Mean active share, legitimacy and the share of cops left."""
