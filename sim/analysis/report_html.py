@@ -16,7 +16,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
 h1, h2, h3 { line-height: 1.2; } h2 { border-bottom: 1px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
 table { border-collapse: collapse; margin: 1em 0; font-size: .92em; }
 th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; } tr:nth-child(even) td { background: #fafafa; }
+th { background: #f3f3f3; } tbody > :nth-child(even) > td { background: #fafafa; }
 img { max-width: 100%; height: auto; display: block; margin: 1em 0; }
 code { background: #f3f3f3; padding: 0 .2em; border-radius: 3px; }
 """

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import time
-import weakref
 from collections import defaultdict
 from typing import Any
 
@@ -35,34 +34,11 @@ from sim.model.agents import FactionAgent, PatronAgent, Unit
 from sim.model.combat import resolve_combat
 from sim.model.contract import empty_outcomes, series_of, switched_on
 from sim.model.mechanisms import Mechanism
+from sim.model.supply_fields import SUPPLY_FIELDS
 from sim.model.support import SupportDecision
 from sim.theatre import Theatre, UnitSpec
 
 __all__ = ["ConflictModel", "release_mesa_caches"]
-
-
-class _SupplyFields:
-    """Supply-distance fields shared by the runs of one theatre (each a Dijkstra over the road network).
-
-    A field is a function of the theatre, the faction and who holds each place only, and an ensemble's runs
-    revisit the same few control states (10 distinct ones in 40 runs of ``combined``, computed 208 times).
-    Only the latest theatre's fields are kept, at most ``limit`` of them; they are read-only.
-    """
-
-    limit = 4096
-
-    def __init__(self) -> None:
-        self._theatre: weakref.ref | None = None
-        self._fields: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
-
-    def of(self, theatre: Theatre) -> dict[tuple[str, tuple[str, ...]], np.ndarray]:
-        """The fields of ``theatre`` by (faction, holder of each place)."""
-        if self._theatre is None or self._theatre() is not theatre or len(self._fields) >= self.limit:
-            self._theatre, self._fields = weakref.ref(theatre), {}
-        return self._fields
-
-
-_SUPPLY_FIELDS = _SupplyFields()
 
 
 class ConflictModel(mesa.Model):
@@ -310,7 +286,7 @@ class ConflictModel(mesa.Model):
         cached = self._supply_cache.get(faction)
         if cached is not None and cached[0] == self._control_version:
             return cached[1]
-        shared = _SUPPLY_FIELDS.of(self.theatre)
+        shared = SUPPLY_FIELDS.of(self.theatre)
         key = (faction, tuple(self.control))
         d = shared.get(key)
         if d is None:
@@ -328,7 +304,7 @@ class ConflictModel(mesa.Model):
             d = dijkstra(csr_matrix(w), directed=False, indices=bases, min_only=True)
         else:
             d = np.full(len(held), np.inf)
-        d.flags.writeable = False  # shared by runs (_SupplyFields)
+        d.flags.writeable = False  # shared by runs (sim.model.supply_fields)
         return d
 
     def _update_supply(self) -> None:

@@ -12,10 +12,10 @@ system when the process ends, and a second writer stops at once.
 Streaming and resume. While an experiment runs, every finished chunk of runs is written as two Parquet
 part files under ``<folder>/.parts/`` (series first, then runs; each written to a temporary name and
 renamed), so a kill loses at most the chunks in flight. Rerunning into the folder runs only the run ids
-no runs part holds yet. At the end the parts are compacted into ``runs.parquet`` and ``series.parquet``,
-sorted by run id and streamed part by part (memory does not grow with the number of runs), and the parts
-are removed. ``summary.json`` is written after that by the caller: a folder without it is not a finished
-experiment.
+no runs part holds yet. At the end the parts are compacted into ``runs.parquet``, ``series.parquet`` and
+``events.parquet`` (the runs' events, in the runs parts' ``_events`` column until then), sorted by run
+id and streamed part by part (memory does not grow with the runs), and the parts are removed.
+``summary.json`` is written after that by the caller: a folder without it is not a finished experiment.
 
 Only this experiment's files are reused. Every part and both final files carry the fingerprint in their
 Parquet schema metadata (key ``sim.fingerprint``), and each runs part records the row count of its series
@@ -52,6 +52,7 @@ from sim.runner.folder import (
     open_folder,
     results_files,
 )
+from sim.runner.tasks import EVENTS_COLUMN, events_frame
 
 __all__ = [
     "EXPERIMENT_FILE",
@@ -265,8 +266,7 @@ class ResultStore:
     def save_chunk(self, runs: pd.DataFrame, series: pd.DataFrame) -> None:
         """Write one finished chunk: series part first, runs part last (the runs part marks it done).
 
-        The parts are named after the chunk's first and last run ids; ``series`` must be sorted by run id,
-        variable and day (as :func:`sim.runner.tasks.series_frame` makes it).
+        Parts are named after the chunk's first and last run ids; ``series`` sorted as ``series_frame``'s.
         """
         name = f"{int(runs['run_id'].min()):09d}-{int(runs['run_id'].max()):09d}.parquet"
         series_table = pa.Table.from_pandas(series, schema=SERIES_SCHEMA, preserve_index=False)
@@ -352,8 +352,6 @@ class ResultStore:
             PartsDamaged: a part turned out damaged; it was removed (with its twin) and nothing final was
                 written, so the caller reruns its runs and compacts again.
         """
-        from sim.runner.tasks import EVENTS_COLUMN, events_frame
-
         runs = self.runs_frame()
         events = events_frame(runs)
         runs = runs.drop(columns=[EVENTS_COLUMN], errors="ignore")

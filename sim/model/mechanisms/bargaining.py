@@ -325,12 +325,7 @@ class PatronBargaining(Mechanism):
             shares = division(reservation[k1], reservation[k2])
             if shares is not None and all(self.sees_range(pa, reservation[pa.key]) for pa in self.patrons):
                 self.in_force, self.share = True, dict(zip((k1, k2), shares, strict=True))
-                m.log(
-                    "deal",
-                    f"{k1}-{k2}",
-                    "",
-                    "a deal freezes the line: " + ", ".join(f"{k} {v:.0%}" for k, v in self.share.items()),
-                )
+                m.log("deal", f"{k1}-{k2}", "", f"a deal freezes the line ({k1} {shares[0]:.0%})")
                 if math.isnan(self.deal_day):
                     self.deal_day = float(m.steps)
             return
