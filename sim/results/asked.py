@@ -27,7 +27,7 @@ from sim.errors import UserError
 from sim.inputs import load_yaml, show
 from sim.results import CONFIG_FILE, SUMMARY_FILE, Results, atomic_write
 from sim.results.check import QUESTION_OPS
-from sim.results.summary import check_questions, summarise
+from sim.results.summary import check_questions, question_problem, summarise
 
 __all__ = ["QUESTION_FIELDS", "QuestionsError", "add_questions", "read_questions"]
 
@@ -79,16 +79,9 @@ def _question(q: Any, key: str, horizon: int) -> dict[str, Any]:
     op, value = "true" if q["op"] is True else q["op"], q["value"]
     if op not in QUESTION_OPS:
         raise QuestionsError(f"{key}.op: got {show(op)}; allowed: {', '.join(QUESTION_OPS)}")
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if op in ("le", "lt", "ge", "gt") and not number:
-        raise QuestionsError(f"{key}.value: got {show(value)}; allowed: a number (op {op!r})")
-    if op == "eq" and not (number or isinstance(value, str)):
-        raise QuestionsError(f"{key}.value: got {show(value)}; allowed: a number or a label (op 'eq')")
-    by_day = q["by_day"]
-    if by_day is not None and (op != "happened" or not isinstance(by_day, int) or not 0 <= by_day <= horizon):
-        raise QuestionsError(
-            f"{key}.by_day: got {show(by_day)}; allowed: a whole day in [0, {horizon}], for op 'happened'"
-        )
+    problem = question_problem(op, value, q["by_day"], horizon)
+    if problem is not None:
+        raise QuestionsError(f"{key}.{problem[0]}: {problem[1]}")
     if not isinstance(q["requires"], list) or not all(isinstance(m, str) for m in q["requires"]):
         raise QuestionsError(f"{key}.requires: got {show(q['requires'])}; allowed: a list of mechanisms")
     return q | {"op": op}

@@ -29,6 +29,7 @@ __all__ = [
     "jeffreys_interval",
     "numeric_answer",
     "proportion_interval",
+    "question_problem",
     "summarise",
     "wilson_interval",
 ]
@@ -69,15 +70,32 @@ def proportion_interval(
 
 #: The kind of outcome each question operator reads: numbers (``*_day`` outcomes are numbers, NaN when the
 #: event never happened), flags (true/false) or labels (strings, e.g. the faction holding a place).
-OP_KINDS = {
-    "happened": "number",
-    "true": "flag",
-    "le": "number",
-    "lt": "number",
-    "ge": "number",
-    "gt": "number",
-    "quantiles": "number",
-}  # fmt: skip  (eq: any kind)
+#: ``eq`` reads any kind (a number, or a label such as the faction holding a place).
+OP_KINDS = {"happened": "number", "true": "flag", "le": "number", "lt": "number", "ge": "number",
+            "gt": "number", "quantiles": "number"}  # fmt: skip
+
+
+def question_problem(op: str, value: Any, by_day: Any, horizon: int) -> tuple[str, str] | None:
+    """What is wrong with a question's ``value`` or ``by_day`` for its ``op``: (field, what), or None.
+
+    The one rule of the config's questions (:mod:`sim.runner.experiment`) and of questions asked of
+    finished results (:mod:`sim.results.asked`).
+    """
+    from sim.inputs import show
+
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if op in ("le", "lt", "ge", "gt", "eq") and value is None:
+        return "value", f"op {op!r} needs a value"
+    if op in ("le", "lt", "ge", "gt") and not number:
+        return "value", f"got {show(value)}; allowed: a number (op {op!r})"
+    if op == "eq" and not (number or isinstance(value, str)):
+        return "value", f"got {show(value)}; allowed: a number or a label (op 'eq')"
+    if by_day is not None:
+        if op != "happened":
+            return "by_day", f"only for op 'happened' (use op le with value for {op!r})"
+        if not isinstance(by_day, int) or isinstance(by_day, bool) or not 0 <= by_day <= horizon:
+            return "by_day", f"got {show(by_day)}; allowed: a whole day in [0, {horizon}] (the horizon)"
+    return None
 
 
 def check_questions(

@@ -174,24 +174,12 @@ def _check_references(config: Config, theatre: Theatre) -> None:
 
 def _check_questions(config: Config) -> None:
     """Questions need the fields their ``op`` uses, and a horizon within the experiment's."""
-    from sim.inputs import show
+    from sim.results.summary import question_problem
 
     for qid, q in config.questions.items():
-        key = f"questions.{qid}"
-        number = isinstance(q.value, int | float) and not isinstance(q.value, bool)
-        if q.op in ("le", "lt", "ge", "gt", "eq") and q.value is None:
-            raise ConfigError(f"{key}.value: op {q.op!r} needs a value")
-        if q.op in ("le", "lt", "ge", "gt") and not number:
-            raise ConfigError(f"{key}.value: got {show(q.value)}; allowed: a number (op {q.op!r})")
-        if q.op == "eq" and not (number or isinstance(q.value, str)):
-            raise ConfigError(f"{key}.value: got {show(q.value)}; allowed: a number or a label (op 'eq')")
-        if q.by_day is not None:
-            if q.op != "happened":
-                raise ConfigError(f"{key}.by_day: only for op 'happened' (use op le with value for {q.op!r})")
-            if not 0 <= q.by_day <= config.horizon_days:
-                raise ConfigError(
-                    f"{key}.by_day: got {q.by_day}; allowed range [0, horizon_days = {config.horizon_days}]"
-                )
+        problem = question_problem(q.op, q.value, q.by_day, config.horizon_days)
+        if problem is not None:
+            raise ConfigError(f"questions.{qid}.{problem[0]}: {problem[1]}")
 
 
 def _check_tuned(config: Config) -> None:
