@@ -27,7 +27,8 @@ from sim.errors import UserError
 from sim.inputs import load_yaml, show
 from sim.results import CONFIG_FILE, SUMMARY_FILE, Results, atomic_write
 from sim.results.check import QUESTION_OPS
-from sim.results.summary import check_questions, question_problem, summarise
+from sim.results.questions import check_questions, question_problem
+from sim.results.summary import summarise
 
 __all__ = ["QUESTION_FIELDS", "QuestionsError", "add_questions", "read_questions"]
 

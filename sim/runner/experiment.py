@@ -174,7 +174,7 @@ def _check_references(config: Config, theatre: Theatre) -> None:
 
 def _check_questions(config: Config) -> None:
     """Questions need the fields their ``op`` uses, and a horizon within the experiment's."""
-    from sim.results.summary import question_problem
+    from sim.results.questions import question_problem
 
     for qid, q in config.questions.items():
         problem = question_problem(q.op, q.value, q.by_day, config.horizon_days)

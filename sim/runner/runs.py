@@ -159,7 +159,7 @@ def check_before_run(exp: Experiment) -> None:
     Raises:
         sim.config.ConfigError: one line naming the key.
     """
-    from sim.results.summary import check_questions
+    from sim.results.questions import check_questions
 
     columns = outcome_columns(exp)
     c = exp.config
