@@ -17,19 +17,21 @@ import contextlib
 import datetime as dt
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
 
 from sim.errors import ConfigError, Stopped, UserError
+from sim.limits import clip
 
 __all__ = [
     "InputError",
     "WriteError",
     "a_date",
     "finite_number",
+    "known_fields",
     "load_yaml",
     "once",
     "output_file",
@@ -272,6 +274,21 @@ def a_date(value: Any, where: str, error: type[Exception] = InputError) -> dt.da
         return dt.date.fromisoformat(value if isinstance(value, str) else "?")
     except ValueError:
         _fail(error, f"{where}: got {show(value)}; allowed: a date YYYY-MM-DD")
+
+
+def known_fields(entry: Any, where: str, fields: Sequence[str], error: type[Exception], shape: str) -> dict:
+    """``entry``, a mapping whose every key is one of ``fields`` (an entry of a YAML input file).
+
+    Raises:
+        error: ``WHERE: got X; allowed: SHAPE`` (not a mapping), or ``WHERE.KEY: unknown field; allowed:
+            FIELDS`` naming the first other key.
+    """
+    if not isinstance(entry, dict):
+        _fail(error, f"{where}: got {show(entry)}; allowed: {shape}")
+    extra = [k for k in entry if k not in fields]
+    if extra:
+        _fail(error, f"{where}.{clip(extra[0], 40)}: unknown field; allowed: {', '.join(fields)}")
+    return entry
 
 
 def once(seen: dict[Any, str], value: Any, where: str, first_where: str, error: type[Exception]) -> None:

@@ -18,8 +18,8 @@ import pandas as pd
 
 from sim.analysis.scoring import brier, crps_ensemble, log_score
 from sim.errors import UserError
-from sim.inputs import a_date, finite_number, once, read_entries, show
-from sim.limits import clip, listing
+from sim.inputs import a_date, finite_number, known_fields, once, read_entries, show
+from sim.limits import listing
 from sim.results import Results
 from sim.results.summary import answer, decided_day
 
@@ -47,13 +47,7 @@ def load_resolutions(path: str | Path, questions: dict[str, dict[str, Any]]) -> 
     for i, e in enumerate(entries):
         entry = f"resolutions[{i}]"
         key = f"{path}: {entry}"
-        if not isinstance(e, dict):
-            raise ScoreError(
-                f"{key}: got {show(e)}; allowed: a mapping with question, outcome or value, date, source"
-            )
-        extra = [f for f in e if f not in FIELDS]
-        if extra:
-            raise ScoreError(f"{key}.{clip(extra[0], 40)}: unknown field; allowed: {', '.join(FIELDS)}")
+        known_fields(e, key, FIELDS, ScoreError, "a mapping with question, outcome or value, date, source")
         qid = e.get("question")
         if not isinstance(qid, str) or qid not in questions:
             raise ScoreError(f"{key}.question: got {show(qid)}; allowed: {listing(questions)}")

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
-from sim.inputs import a_date, finite_number, once, read_entries, show
-from sim.limits import clip, listing
+from sim.inputs import a_date, finite_number, known_fields, once, read_entries, show
+from sim.limits import listing
 
 __all__ = [
     "OBSERVATION_FIELDS",
@@ -166,15 +166,8 @@ def check_observations(
 
 def _check_entry(e: Any, key: str, entry: str, ids: dict[Any, str]) -> str:
     """An entry's shape: a mapping of known fields, a new id, text where text belongs, a source."""
-    if not isinstance(e, dict):
-        raise CalibrationError(
-            f"{key}: got {show(e)}; allowed: a mapping with id, outcome or variable, op, value, date"
-        )
-    extra = [f for f in e if f not in OBSERVATION_FIELDS]
-    if extra:
-        raise CalibrationError(
-            f"{key}.{clip(extra[0], 40)}: unknown field; allowed: {', '.join(sorted(OBSERVATION_FIELDS))}"
-        )
+    shape = "a mapping with id, outcome or variable, op, value, date"
+    known_fields(e, key, sorted(OBSERVATION_FIELDS), CalibrationError, shape)
     oid = e.get("id")
     if not isinstance(oid, str) or not oid.strip():
         raise CalibrationError(f"{key}.id: got {show(oid)}; allowed: a unique non-empty name")

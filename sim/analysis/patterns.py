@@ -42,8 +42,8 @@ import pandas as pd
 from sim.analysis.observations import Observation, check_observations, matches, statistics
 from sim.analysis.series import BANDS
 from sim.errors import UserError
-from sim.inputs import once, read_entries, show
-from sim.limits import clip, listing
+from sim.inputs import known_fields, once, read_entries, show
+from sim.limits import listing
 
 __all__ = ["PATTERN_FIELDS", "POINT_FIELDS", "Pattern", "ValidationError", "compare", "load_patterns"]
 
@@ -95,13 +95,7 @@ def load_patterns(
         points = []
         for j, p in enumerate(e["points"]):
             where = f"{key}.points[{j}]"
-            if not isinstance(p, dict):
-                raise ValidationError(f"{where}: got {show(p)}; allowed: a mapping with date, op, value")
-            extra = [f for f in p if f not in POINT_FIELDS]
-            if extra:
-                raise ValidationError(
-                    f"{where}.{clip(extra[0], 40)}: unknown field; allowed: {', '.join(POINT_FIELDS)}"
-                )
+            known_fields(p, where, POINT_FIELDS, ValidationError, "a mapping with date, op, value")
             if not str(p.get("source") or e.get("source") or "").strip():
                 raise ValidationError(f"{where}.source: missing; give the pattern's source or the point's")
             text = p.get("text", f"{e['text']} (point {j + 1})")
@@ -127,15 +121,7 @@ def load_patterns(
 
 def _check_pattern(e: Any, key: str, entry: str, ids: dict[Any, str], variables: Sequence[str]) -> None:
     """A pattern's own fields: known, a new id, text where text belongs, a known variable, points."""
-    if not isinstance(e, dict):
-        raise ValidationError(
-            f"{key}: got {show(e)}; allowed: a mapping with id, text, scale, variable, points"
-        )
-    extra = [f for f in e if f not in PATTERN_FIELDS]
-    if extra:
-        raise ValidationError(
-            f"{key}.{clip(extra[0], 40)}: unknown field; allowed: {', '.join(PATTERN_FIELDS)}"
-        )
+    known_fields(e, key, PATTERN_FIELDS, ValidationError, "a mapping with id, text, scale, variable, points")
     pid = e.get("id")
     if not isinstance(pid, str) or not pid.strip():
         raise ValidationError(f"{key}.id: got {show(pid)}; allowed: a unique non-empty name")

@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 
 from sim.errors import UserError
-from sim.inputs import load_yaml, show
+from sim.inputs import known_fields, load_yaml, show
 from sim.results import CONFIG_FILE, SUMMARY_FILE, Results, atomic_write
 from sim.results.check import QUESTION_OPS
 from sim.results.questions import check_questions, question_problem
@@ -68,11 +68,7 @@ def read_questions(path: str | Path, res: Results) -> dict[str, dict[str, Any]]:
 
 def _question(q: Any, key: str, horizon: int) -> dict[str, Any]:
     """One question's fields, with their defaults, checked as the config schema checks them."""
-    if not isinstance(q, dict):
-        raise QuestionsError(f"{key}: got {show(q)}; allowed: a mapping of {', '.join(QUESTION_FIELDS)}")
-    extra = [k for k in q if k not in QUESTION_FIELDS]
-    if extra:
-        raise QuestionsError(f"{key}.{extra[0]}: unknown field; allowed: {', '.join(QUESTION_FIELDS)}")
+    known_fields(q, key, QUESTION_FIELDS, QuestionsError, f"a mapping of {', '.join(QUESTION_FIELDS)}")
     q = {"op": "happened", "value": None, "by_day": None, "unit": "", "requires": []} | q
     for name in ("text", "outcome", "unit"):
         if not isinstance(q.get(name), str) or (name != "unit" and not q[name].strip()):
