@@ -5,6 +5,9 @@
 module imports matplotlib; ``import sim`` does not import it.
 """
 
+from pathlib import Path
+from typing import Any
+
 from sim.plots import (
     FACTION_COLOURS,
     OKABE_ITO,
@@ -47,5 +50,18 @@ __all__ = [
     "plot_reliability",
     "plot_scores",
     "plot_sensitivity",
+    "save_png",
     "scenario_colours",
 ]
+
+
+def save_png(fig: Any, path: Path, dpi: int = 120) -> Path:
+    """Write ``fig`` to ``path`` as PNG, atomically (never half a file), then close it; returns the path."""
+    import matplotlib.pyplot as plt
+
+    from sim.results import atomic_write
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda p: fig.savefig(p, dpi=dpi, bbox_inches="tight", format="png"))
+    plt.close(fig)
+    return path

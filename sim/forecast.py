@@ -32,7 +32,7 @@ from sim.analysis.observations import load_observations
 from sim.command import ArgumentParser, run_command
 from sim.inputs import a_date, output_folder, writing
 from sim.limits import clip, print_lines
-from sim.results import atomic_write, load_experiment, write_json
+from sim.results import load_experiment, write_json
 
 __all__ = ["FORECAST_FILE", "main"]
 
@@ -124,16 +124,10 @@ def _figure(steps: list[dict[str, Any]], texts: dict[str, str], scenario: str, o
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    from sim.figures import save_png
     from sim.plots import plot_as_of
 
-    fig, _ = plot_as_of(steps, texts, scenario=scenario)
-    path = out / "figures" / "forecast_as_of.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=120, bbox_inches="tight", format="png"))
-    plt.close(fig)
-    return path
+    return save_png(plot_as_of(steps, texts, scenario=scenario)[0], out / "figures" / "forecast_as_of.png")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from sim.analysis.scoring import reliability
 from sim.command import ArgumentParser, run_command
 from sim.inputs import output_folder, writing
 from sim.limits import clip, print_lines
-from sim.results import atomic_write, load, write_json
+from sim.results import load, write_json
 
 __all__ = ["RELIABILITY_MIN", "ScoreError", "load_resolutions", "main", "score"]
 
@@ -53,9 +53,8 @@ SCORES_FILE = "scores.json"
 
 
 def _figures(scores: dict[str, Any], folder: Path, label: str | None = None) -> list[Path]:
-    import matplotlib.pyplot as plt
 
-    from sim.figures import plot_reliability, plot_scores
+    from sim.figures import plot_reliability, plot_scores, save_png
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -72,10 +71,7 @@ def _figures(scores: dict[str, Any], folder: Path, label: str | None = None) -> 
         figures.append(("reliability", plot_reliability(rel, n=len(table))[0]))
     suffix = "" if label is None else "_" + "".join(c if c.isalnum() else "_" for c in label).strip("_")
     for name, fig in figures:
-        path = folder / f"{name}{suffix}.png"
-        atomic_write(path, lambda p, fig=fig: fig.savefig(p, dpi=120, bbox_inches="tight", format="png"))
-        plt.close(fig)
-        written.append(path)
+        written.append(save_png(fig, folder / f"{name}{suffix}.png"))
     return written
 
 

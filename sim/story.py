@@ -155,6 +155,7 @@ def _strip(res, model, control, events: pd.DataFrame, days: list[int], path: Pat
     import matplotlib.pyplot as plt
 
     from sim.analysis.report_tables import faction_colours, geography
+    from sim.figures import save_png
     from sim.plots import plot_map
 
     places, roads = geography(res)
@@ -181,9 +182,7 @@ def _strip(res, model, control, events: pd.DataFrame, days: list[int], path: Pat
     for ax, img in zip(axes.ravel(), images, strict=False):
         ax.imshow(img)
     fig.suptitle(title, x=0.01, ha="left")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=100, format="png"))
-    plt.close(fig)
+    save_png(fig, path, dpi=100)
 
 
 if __name__ == "__main__":

@@ -101,8 +101,7 @@ def _figure(compared, series, described: dict[str, Any], doc: dict[str, Any], ou
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    from sim.figures import save_png
     from sim.plots import plot_patterns
 
     bands = {}
@@ -114,11 +113,7 @@ def _figure(compared, series, described: dict[str, Any], doc: dict[str, Any], ou
     e = doc["experiment"]
     fig, _ = plot_patterns(compared, bands, str(e["start_date"]), scenario=str(e.get("scenario", "")),
                            units=units, where=VALIDATION_FILE)  # fmt: skip
-    path = out / FIGURE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=120, bbox_inches="tight", format="png"))
-    plt.close(fig)
-    return path
+    return save_png(fig, out / FIGURE)
 
 
 if __name__ == "__main__":

@@ -46,16 +46,13 @@ class _Figures:
     """Saves figures into ``out/figures/`` and records them in the report."""
 
     def __init__(self, out: Path, report: Report) -> None:
-        import matplotlib.pyplot as plt
-
-        self.out, self.report, self.plt = out, report, plt
+        self.out, self.report = out, report
 
     def save(self, name: str, fig) -> None:
         """Write ``figures/NAME.png`` (atomically) and close the figure."""
-        path = self.out / FIGURES / f"{name}.png"
-        atomic_write(path, lambda p: fig.savefig(p, dpi=120, bbox_inches="tight", format="png"))
-        self.plt.close(fig)
-        self.report.figures[name] = path
+        from sim.figures import save_png
+
+        self.report.figures[name] = save_png(fig, self.out / FIGURES / f"{name}.png")
 
 
 def build_report(results: dict[str, Results], out: Path, *, target: str | None = None) -> Report:
