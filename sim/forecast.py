@@ -28,7 +28,7 @@ import numpy as np
 
 from sim.analysis.as_of import MIN_MATCHED, as_of
 from sim.analysis.forecast_scores import ScoreError, load_resolutions
-from sim.analysis.observations import load_observations
+from sim.analysis.observations import LATEST, load_observations
 from sim.command import ArgumentParser, run_command
 from sim.inputs import a_date, output_folder, writing
 from sim.limits import clip, print_lines
@@ -38,7 +38,6 @@ __all__ = ["FORECAST_FILE", "main"]
 
 FORECAST_FILE = "forecast.json"
 SHOWN = 16  # questions printed per date (all are in forecast.json)
-LATEST = 100 * 366  # record facts may be dated after the horizon (they are left out); not after this day
 
 
 def main(argv: Sequence[str] | None = None) -> int:

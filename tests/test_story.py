@@ -6,10 +6,9 @@ import pandas as pd
 import pytest
 from analysis_inputs import command, small_experiment
 
-from sim.model import ConflictModel, release_mesa_caches
 from sim.runner.compose import compose
 from sim.runner.experiment import prepare
-from sim.runner.runs import plan, task_setup
+from sim.runner.runs import plan, simulate, task_setup
 from sim.story import events_frame, main, map_days
 
 #: outcome -> the event that marks it (the first such event's day is the outcome's day)
@@ -27,16 +26,13 @@ MARKS = {
 @pytest.fixture(scope="module")
 def combined_runs():
     exp = prepare(compose(["scenario=combined", "mc.runs=12", "horizon_days=240"]))
-    out = []
-    for task in plan(exp):
-        config, theatre = task_setup(exp, task)
-        model = ConflictModel(theatre, config.mechanisms, config.horizon_days, rng=task.seed)
-        try:
-            model.run()
-        finally:
-            release_mesa_caches(model)
-        out.append(model)
-    return out
+    return [_run(exp, task) for task in plan(exp)]
+
+
+def _run(exp, task):
+    """One of the experiment's runs, as the runner runs it."""
+    config, theatre = task_setup(exp, task)
+    return simulate(theatre, config.mechanisms, config.horizon_days, task.seed)
 
 
 def test_every_marked_outcome_has_its_event_on_its_day(combined_runs):
@@ -106,13 +102,7 @@ def test_every_run_records_its_events_in_events_parquet(experiment):
     assert list(events.columns) == ["run_id", "day", "actor", "kind", "place", "detail"]
     assert set(events["run_id"]) <= set(res.runs["run_id"]) and len(events)
     exp = prepare(compose(["scenario=combined", "horizon_days=40", "mc.runs=8"]))
-    task = plan(exp)[2]
-    config, theatre = task_setup(exp, task)
-    model = ConflictModel(theatre, config.mechanisms, config.horizon_days, rng=task.seed)
-    try:
-        model.run()
-    finally:
-        release_mesa_caches(model)
+    model = _run(exp, plan(exp)[2])
     stored = load_events(experiment, run_id=2)
     assert [tuple(x) for x in stored.drop(columns="run_id").itertuples(index=False)] == model.events
 

@@ -24,6 +24,7 @@ from sim.inputs import a_date, finite_number, known_fields, once, read_entries, 
 from sim.limits import listing
 
 __all__ = [
+    "LATEST",
     "OBSERVATION_FIELDS",
     "OPS",
     "STATS",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 OPS = ("le", "ge", "near")
+LATEST = 100 * 366  # a record may run past an experiment's horizon (callers leave those facts out)
 STATS = ("value", "min", "max", "mean", "range", "change")  # change: value on the date - on since
 
 

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.observations import Observation, check_observations, matches, statistics
+from sim.analysis.observations import LATEST, Observation, check_observations, matches, statistics
 from sim.analysis.series import BANDS
 from sim.errors import UserError
 from sim.inputs import known_fields, once, read_entries, show
@@ -49,7 +49,6 @@ __all__ = ["PATTERN_FIELDS", "POINT_FIELDS", "Pattern", "ValidationError", "comp
 
 PATTERN_FIELDS = ("id", "text", "scale", "variable", "event", "source", "points")
 POINT_FIELDS = ("date", "since", "stat", "op", "value", "tolerance", "source", "text")
-LATEST = 100 * 366  # points may be dated after the horizon (they are left out); not after this day
 JOINT_SHARE = 0.05  # a pattern fewer runs show as a whole is as rare as the tail the 90 % band leaves out
 
 
