@@ -140,14 +140,20 @@ def experiment_folders(path: str | os.PathLike) -> list[Path]:
         raise ResultsError(f"{root}: no such folder")
     if (root / SUMMARY_FILE).is_file():
         return [root]
-    try:
-        subs = [d for d in root.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()]
-    except OSError as exc:
-        raise ResultsError(f"{root}: cannot read the folder ({exc.strerror or type(exc).__name__})") from None
+    subs = _experiments_in(root)
     if not subs:
         raise ResultsError(
             f"{root}: not a finished experiment (no {SUMMARY_FILE}) nor a multirun folder holding any"
         )
+    return subs
+
+
+def _experiments_in(root: Path) -> list[Path]:
+    """The subfolders of ``root`` holding a finished experiment (a multirun folder's), in job order."""
+    try:
+        subs = [d for d in root.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()]
+    except OSError as exc:
+        raise ResultsError(f"{root}: cannot read the folder ({exc.strerror or type(exc).__name__})") from None
 
     def job(d: Path) -> tuple[float, str]:
         head = d.name.split("_", 1)[0]
@@ -227,9 +233,9 @@ def load(
     """
     root = Path(path)
     if root.is_dir() and not (root / SUMMARY_FILE).is_file() and not (root / RUNS_FILE).is_file():
-        subs = [d for d in root.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file()]
+        subs = _experiments_in(root)
         if subs:
-            return load_all(root, variables)
+            return labelled([load_experiment(f, variables) for f in subs])
     return load_experiment(root, variables)
 
 
@@ -245,7 +251,7 @@ def load_experiment(
         raise ResultsError(f"{root}: no such folder")
     missing = [f for f in (RUNS_FILE, SERIES_FILE, SUMMARY_FILE, CONFIG_FILE) if not (root / f).is_file()]
     if missing:
-        subs = sorted(d.name for d in root.iterdir() if d.is_dir() and (d / SUMMARY_FILE).is_file())
+        subs = [d.name for d in _experiments_in(root)]
         if subs and not (root / SUMMARY_FILE).is_file():
             raise ResultsError(
                 f"{root}: a multirun folder; give one of its experiments ({', '.join(subs[:8])})"
