@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.analysis.report_scenario import scenario_sections
 from sim.analysis.report_story import story_section
-from sim.analysis.report_tables import FIGURES, Report, ok_runs
+from sim.analysis.report_tables import FIGURES, Report, ok_runs, table_cell
 from sim.analysis.report_validation import report_sections
 from sim.analysis.resolution import prim_finding, sensitivity_resolution
 from sim.limits import MAX_PANELS, MAX_ROWS, clip, more, showing
@@ -323,11 +323,6 @@ def _prim_md(p: Any, where: str, slug: str) -> list[str]:
 # -- tables and numbers ------------------------------------------------------------------------------------
 
 
-def _cell(x: Any) -> str:
-    """Text for a Markdown table cell: one line, no column breaks, at most 200 characters."""
-    return clip(x, 200).replace("|", "\\|")
-
-
 def _table(header: list[str], rows: list[list[str]], where: str = "", hidden: int = 0) -> str:
     """A Markdown table of at most ``MAX_ROWS`` rows, then "… and N more (see WHERE)".
 
@@ -337,8 +332,8 @@ def _table(header: list[str], rows: list[list[str]], where: str = "", hidden: in
         where: the file holding every row.
         hidden: rows left out already by the caller.
     """
-    lines = ["| " + " | ".join(map(_cell, header)) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(_cell, row)) + " |" for row in rows[:MAX_ROWS]]
+    lines = ["| " + " | ".join(map(table_cell, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(table_cell, row)) + " |" for row in rows[:MAX_ROWS]]
     hidden += max(0, len(rows) - MAX_ROWS)
     if hidden:
         lines += ["", more(hidden, where) if where else f"… and {hidden:,} more"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.analysis.report_tables import table_cell
 from sim.limits import MAX_ROWS, clip
 from sim.results import Results
 
@@ -120,4 +121,4 @@ def _v(x: Any) -> str:
         return "on" if x else "off"
     if isinstance(x, float):
         return f"{x:g}"
-    return clip(str(x), 60).replace("|", "/")
+    return table_cell(x, 60)

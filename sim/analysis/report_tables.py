@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.inputs import show
-from sim.limits import listing
+from sim.limits import clip, listing
 from sim.results import Results, ResultsError, experiment_folders, labelled, load_experiment
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "questions_table",
     "report_series",
     "series_unit",
+    "table_cell",
 ]
 
 REPORT_FILE = "report.md"
@@ -317,3 +318,8 @@ def has_series(r: Results, variable: str) -> bool:
     """Whether the loaded series hold ``variable`` with a value (a mechanism switched off records NaN)."""
     values = r.series.loc[r.series["variable"] == variable, "value"]
     return bool(values.notna().any())
+
+
+def table_cell(x: Any, width: int = 200) -> str:
+    """Text for a Markdown table cell: one line, ``|`` escaped, at most ``width`` characters."""
+    return clip(x, width).replace("|", "\\|")

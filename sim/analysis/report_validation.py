@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sim.analysis.report_tables import table_cell
 from sim.limits import MAX_ROWS, clip
 
 __all__ = ["FIGURE", "VALIDATION_FILE", "report_sections", "summary_line", "tally", "validation_section"]
@@ -85,8 +86,9 @@ def validation_section(doc: dict[str, Any], figure: str | None, label: str | Non
     for c in compared[:MAX_ROWS]:
         j = c.get("joint")
         joint = "-" if not j else f"{100 * j['share']:.0f} % [{100 * j['low']:.0f}, {100 * j['high']:.0f}]"
-        md.append(f"| {_cell(c['text'])} | {_cell(c['scale'])} | {c['sample']} | {c['status']}: "
-                  f"{_cell(c['reason'])} | {joint} |")  # fmt: skip
+        cells = [table_cell(c["text"], 120), table_cell(c["scale"], 120), c["sample"],
+                 f"{c['status']}: {table_cell(c['reason'], 120)}", joint]  # fmt: skip
+        md.append("| " + " | ".join(cells) + " |")
     md += [
         "",
         "| pattern | point | observed | ensemble median [90 % band] | inside |",
@@ -103,7 +105,8 @@ def validation_section(doc: dict[str, Any], figure: str | None, label: str | Non
                 p.get("inside")
             ]
             md.append(
-                f"| {c['id']} | {p['date']}: {_cell(p['describe'])} | {_observed(p)} | {band} | {inside} |"
+                f"| {c['id']} | {p['date']}: {table_cell(p['describe'], 120)} | {_observed(p)} | {band} "
+                f"| {inside} |"
             )
     hidden = sum(len(c["points"]) for c in compared) - shown
     if hidden > 0 or len(compared) > MAX_ROWS:
@@ -125,7 +128,3 @@ def _observed(p: dict[str, Any]) -> str:
 
 def _n(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
-
-
-def _cell(text: Any) -> str:
-    return clip(str(text), 120).replace("|", "/")
