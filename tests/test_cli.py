@@ -134,3 +134,10 @@ def test_load_can_read_only_some_series(experiment_dir):
     res = load(out, variables=["front_km", "oil_output_bpd"])
     assert set(res.series["variable"]) == {"front_km", "oil_output_bpd"}
     assert len(res.series) == 2 * 6 * 21  # two variables x 6 runs x days 0..20
+
+
+def test_load_can_read_no_series_at_all(experiment_dir):
+    out, _ = experiment_dir
+    res = load(out, variables=[])  # an analysis that needs the runs only
+    assert res.series.empty and list(res.series.columns) == ["run_id", "day", "variable", "value"]
+    assert len(res.runs) == 6

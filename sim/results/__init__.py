@@ -262,7 +262,12 @@ def load_experiment(
     runs, kinds = read_parquet(root / RUNS_FILE, RUNS_COLUMNS)
     if callable(variables):
         variables = variables(config, summary)
-    filters = None if variables is None else [("variable", "in", list(variables))]
+    if variables is not None:  # typed: an empty list of names must still read as text (no variable at all)
+        import pyarrow as pa
+
+        filters = [("variable", "in", pa.array(list(variables), pa.string()))]
+    else:
+        filters = None
     series, _ = read_parquet(root / SERIES_FILE, SERIES_COLUMNS, filters=filters)
     check_consistent(root, runs, kinds, summary, config)
     check_series(root / SERIES_FILE, series, runs, summary)
