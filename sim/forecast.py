@@ -28,9 +28,9 @@ import numpy as np
 
 from sim.analysis.as_of import MIN_MATCHED, as_of
 from sim.analysis.forecast_scores import ScoreError, load_resolutions
-from sim.analysis.observations import LATEST, load_observations
+from sim.analysis.observations import LATEST, CalibrationError, load_observations
 from sim.command import ArgumentParser, run_command
-from sim.inputs import a_date, output_folder, writing
+from sim.inputs import a_date, output_folder, read_entries, writing
 from sim.limits import clip, print_lines
 from sim.results import load_experiment, write_json
 
@@ -54,10 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", help="where to write forecast.json and figures/ (default: the results folder)")
     args = ap.parse_args(argv)
     out = output_folder(args.out or args.results, "--out" if args.out else "results folder", ScoreError)
-    res = load_experiment(args.results)
+    res = load_experiment(args.results, variables=lambda config, summary: _needed(args.record, summary))
     e = res.summary["experiment"]
     start, horizon = dt.date.fromisoformat(str(e["start_date"])), int(e["horizon_days"])
-    variables = res.series["variable"].unique().tolist()
+    variables = sorted(res.summary.get("series") or res.series["variable"].unique().tolist())
     record = load_observations(args.record, start.isoformat(), LATEST, list(res.runs.columns), variables)
     later = [o.id for o in record if o.day > horizon]  # the record goes on; the runs stop at the horizon
     record = [o for o in record if o.day <= horizon]
@@ -85,6 +85,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_lines([_line(s) for s in steps], FORECAST_FILE)
     print(f"forecast: {out / FORECAST_FILE}; figure: {figure}")
     return 0
+
+
+def _needed(record: str, summary: dict[str, Any]) -> list[str] | None:
+    """The series the record's facts read; an ensemble's other series are not loaded.
+
+    None (all of them) for results written before the summary listed its series. The record itself is
+    checked after loading (:func:`load_observations`).
+    """
+    if not summary.get("series"):
+        return None
+    entries = read_entries(record, "observations", CalibrationError)
+    return sorted(
+        {x["variable"] for x in entries if isinstance(x, dict) and isinstance(x.get("variable"), str)}
+    )
 
 
 def _dates(given: list[str] | None, record, start: dt.date, horizon: int) -> list[dt.date]:

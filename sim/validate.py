@@ -52,11 +52,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", help="where to write validation.json/.md and figures/ (default: the results)")
     args = ap.parse_args(argv)
     out = output_folder(args.out or args.results, "--out" if args.out else "results folder", ValidationError)
-    res = load_experiment(args.results)
+    read: dict[str, Any] = {}
+
+    def needed(config: dict[str, Any], summary: dict[str, Any]) -> list[str] | None:
+        """The series the patterns read (read once, here): an ensemble's other series are not loaded."""
+        declared = sorted(summary.get("series") or {})  # every variable the runs recorded
+        if not declared:  # results written before the summary listed them: load all, check after
+            return None
+        e = summary["experiment"]
+        read["patterns"] = load_patterns(
+            args.patterns, str(e["start_date"]), int(e["horizon_days"]), declared
+        )
+        return sorted({p.variable for p in read["patterns"]})
+
+    res = load_experiment(args.results, variables=needed)
     e = res.summary["experiment"]
     start, horizon = str(e["start_date"]), int(e["horizon_days"])
-    variables = sorted(res.series["variable"].unique().tolist())
-    patterns = load_patterns(args.patterns, start, horizon, variables)
+    patterns = read.get("patterns") or load_patterns(
+        args.patterns, start, horizon, sorted(res.series["variable"].unique().tolist())
+    )
     ok = res.runs[res.runs["status"] == "ok"].reset_index(drop=True)
     series = res.series[res.series["run_id"].isin(ok["run_id"])]
     a = res.config.get("analysis") or {}
