@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", help="where to write scores.json and figures/ (default: the results folder)")
     args = ap.parse_args(argv)
     out = output_folder(args.out or args.results, "--out" if args.out else "results folder", ScoreError)
-    found = load(args.results)
+    found = load(args.results, variables=[])  # scores read the runs only, not the series
     experiments = found if isinstance(found, dict) else {found.scenario: found}
     all_scores = {
         label: score(res, load_resolutions(args.resolutions, res.config.get("questions", {})))

@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", help="where to write story-<N>.csv and figures/ (default: the results folder)")
     args = ap.parse_args(argv)
     out = output_folder(args.out or args.results, "--out" if args.out else "results folder", StoryError)
-    res = load_experiment(args.results)
+    res = load_experiment(args.results, variables=[])  # the runs and config: the replay makes the rest
     model, control, same = replay(res, args.run)
     events = events_frame(model)
     names = {pid: p.name for pid, p in model.theatre.places.items()}
