@@ -14,11 +14,13 @@ sent home are counted), with the command that replays it with maps (``python -m 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from sim.limits import clip
-from sim.results import Results, load_events
+from sim.results import EVENTS_FILE, Results, load_events
 from sim.results.summary import answer
 
 __all__ = ["KEY_EVENTS", "headline_run", "story_section", "typical_run"]
@@ -72,29 +74,28 @@ def story_section(results: dict[str, Results]) -> list[str]:
     )
     told = 0
     for label, r in results.items():
-        events = load_events(r.path)
-        if events is None:
+        if told == 2:
+            break
+        if not (Path(r.path) / EVENTS_FILE).is_file():
             md += [
                 "",
                 f"*{clip(label, 60)}*: no events recorded (results written before runs recorded them).",
             ]
             continue
-        if told == 2:
-            break
         told += 1
         typical = typical_run(r)
         headline, text = headline_run(r)
         if typical is not None:
-            md += _story(label, r, events, typical, "typical run")
+            md += _story(label, r, typical, "typical run")
         if headline is not None:
-            md += _story(label, r, events, headline, f"headline run ({clip(text, 60)})")
+            md += _story(label, r, headline, f"headline run ({clip(text, 60)})")
         elif text:
             md += ["", f"*{clip(label, 60)}*: no headline run: in no run did this happen: {clip(text, 80)}."]
     return md
 
 
-def _story(label: str, r: Results, events: pd.DataFrame, run_id: int, what: str) -> list[str]:
-    mine = events[events["run_id"] == run_id]
+def _story(label: str, r: Results, run_id: int, what: str) -> list[str]:
+    mine = load_events(r.path, run_id)  # this run's rows only: an ensemble's events can be many
     key = mine[~mine["kind"].isin(ROUTINE)]
     counts = {k: int((mine["kind"] == k).sum()) for k in ROUTINE}
     start = pd.Timestamp(str(r.summary["experiment"].get("start_date")))
