@@ -4,13 +4,13 @@ Claims in ``seeds/claims.yaml`` that the model can reproduce carry a ``check``: 
 state over a window of days, how the claim reads, and why the window is what it is::
 
     check:
-      what: Turkey and Russia avoid a direct clash
+      what: The patrons avoid a direct clash
       days: [0, horizon]                 # first and last day, inclusive; last may be 'horizon'
       when: every day                    # the conditions hold every day (default) or on some day
       expect: likely                     # fact (default), likely, unlikely or possible
       window: '"will avoid direct confrontation": no end given, so the whole horizon'
       conditions:
-        - {test: outcome, outcome: tr_clash_day, op: not_happened}
+        - {test: outcome, outcome: <prefix>_clash_day, op: not_happened}
 
 Tests: ``held_by`` (place, faction), ``unit_at`` (unit standing at place, not on the road), ``front_short_of``
 (the front faction's easternmost point is at most ``km`` short of the place, and not past it),

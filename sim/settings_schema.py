@@ -78,10 +78,10 @@ class QuestionConfig:
 
     ``op`` is one of ``le``/``lt``/``ge``/``gt`` (compare ``outcome`` with ``value``; a NaN outcome, an
     event that never happened, counts as no), ``eq`` (the outcome equals ``value``, a number or a label
-    such as a faction holding a place: ``outcome: holder_sirte, op: eq, value: GNA``), ``happened`` (the
-    ``*_day`` outcome is not NaN, and at most ``by_day`` if given: the question's horizon, else the
-    experiment's), ``true`` (a boolean outcome) or ``quantiles`` (a numeric question: the outcome's
-    distribution over the runs where it is defined).
+    such as a faction holding a place: ``outcome: holder_<place>, op: eq, value: <faction>``),
+    ``happened`` (the ``*_day`` outcome is not NaN, and at most ``by_day`` if given: the question's
+    horizon, else the experiment's), ``true`` (a boolean outcome) or ``quantiles`` (a numeric question:
+    the outcome's distribution over the runs where it is defined).
 
     A question may be added on the command line: ``+questions.q='{text: ..., outcome: ..., op: ...}'``
     (:func:`sim.runner.compose.expand_questions`).

@@ -3,11 +3,11 @@
 A questions file holds question id -> fields, as ``configs/questions/<set>.yaml`` (or under a top-level
 ``questions:`` key)::
 
-    gna_holds_sirte:
-      text: The GNA holds Sirte at the horizon
-      outcome: holder_sirte          # any column of runs.parquet, holders of places included
+    north_holds_port:
+      text: The northern faction holds the port at the horizon
+      outcome: holder_port           # any column of runs.parquet, holder_<place> included
       op: eq                         # le, lt, ge, gt, eq, happened, true, quantiles
-      value: GNA
+      value: NORTH                   # a faction id of the theatre
 
 Each question is checked against the results (its fields, its outcome column and operator, a ``by_day``
 within the horizon, an id not already asked) with a one-line error, answered over the runs as the runner
