@@ -15,7 +15,7 @@ import yaml
 
 from sim.limits import clip
 
-__all__ = ["help_text"]
+__all__ = ["help_text", "scenarios"]
 
 GROUPS = ("theatre", "mc", "executor", "uncertain")
 
@@ -32,7 +32,7 @@ def help_text(config_dir: str | Path) -> str:
         "",
         "Scenarios (scenario=NAME):",
     ]
-    lines += [_entry(name, text) for name, text in _scenarios(root / "scenario")]
+    lines += [_entry(name, text) for name, text in scenarios(root / "scenario")]
     for group in GROUPS:
         options = _options(root / group)
         if options:
@@ -70,7 +70,7 @@ def _entry(name: str, text: str) -> str:
     return "\n".join([f"  {clip(name, 20):<20} {lines[0]}", *(f"{'':23}{x}" for x in lines[1:])])
 
 
-def _scenarios(folder: Path) -> list[tuple[str, str]]:
+def scenarios(folder: Path) -> list[tuple[str, str]]:
     """Each scenario file's name and description."""
     out = []
     for path in sorted(folder.glob("*.yaml")):

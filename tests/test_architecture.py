@@ -111,6 +111,21 @@ RULES = [
         why="only python -m sim (sim.__main__) imports sim.cli: library code uses sim.runner.pipeline",
     ),
     Rule(
+        "viewer",
+        of=("sim",),
+        except_=("sim.viz",),
+        forbidden=("sim.viz", "solara", "ipyvuetify", "ipyvue", "reacton"),
+        why="the viewer (sim.viz, an optional extra) sits on top: nothing else imports it or Solara, so "
+        "the toolkit works without the viz extra",
+    ),
+    Rule(
+        "viewer-page",
+        of=("sim.viz",),
+        except_=("sim.viz.app",),
+        forbidden=("solara", "ipyvuetify", "ipyvue", "reacton"),
+        why="only sim/viz/app.py lays out the page; the viewer's logic is plain Python, tested without one",
+    ),
+    Rule(
         "hydra-private-api",
         of=("sim",),
         except_=("sim.runner.hydra_api",),
