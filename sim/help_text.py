@@ -58,6 +58,7 @@ def help_text(config_dir: str | Path) -> str:
         "  python -m sim.params [GROUP]   parameters with default, allowed range, meaning and source",
         "  python -m sim --cfg job        the whole composed config;  --hydra-help: Hydra's own help",
         "  python -m sim.story RESULTS --run N   a run's story: its events, maps of the days that mattered",
+        "  python -m sim.viz    the viewer in the browser: play a run, browse an experiment (viz extra)",
         "  python -m sim.report | sim.score | sim.forecast | sim.validate | sim.check_claims --help",
         "  README.md (how to), docs/ODD.md (the model, its sources and assumptions)",
     ]

@@ -37,13 +37,18 @@ def lines(box) -> list[str]:
     return out
 
 
-def wait_for(box, text: str, timeout: float = 90.0) -> list[str]:
+def wait_until(ready, what: str, timeout: float = 90.0) -> None:
+    """Wait until ``ready()`` (the page is redrawn by the player's thread)."""
     end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if any(text in line for line in lines(box)):
-            return lines(box)
+    while not ready():
+        assert time.monotonic() < end, f"{what}: not within {timeout} s"
         time.sleep(0.1)
-    raise AssertionError(f"{text!r} never shown; the page says {lines(box)}")
+
+
+def wait_for(box, text: str, timeout: float = 90.0) -> list[str]:
+    """Wait until a line of the page holds ``text``; the page's lines."""
+    wait_until(lambda: any(text in line for line in lines(box)), f"{text!r} shown", timeout)
+    return lines(box)
 
 
 def click(rc, label: str) -> None:
@@ -77,19 +82,27 @@ def test_build_step_and_play_a_run_to_its_horizon():
     click(rc, "Play")
     rc.find(v.Btn, children=["Pause"]).assert_single()
     wait_for(box, "Day 20 of 20")
-    time.sleep(0.5)
+    wait_until(lambda: rc.find(v.Btn, children=["Play"]).widgets, "the Play button back")
     play = rc.find(v.Btn, children=["Play"])
     play.assert_single()
     assert play.widget.disabled  # at the horizon there is nothing left to play
     assert rc.find(v.Btn, children=["Step 1 day"]).widget.disabled
 
 
-def test_a_bad_override_is_shown_in_one_line_and_builds_nothing():
-    _, rc = build("20", "mechanisms.combat.defender_bonus=-3")
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        ("mechanisms.combat.defender_bonus=-3", "mechanisms.combat.defender_bonus: got -3"),
+        ("+questions.q='{text: a question, outcome: no_such, op: happened}'", "questions.q.outcome"),
+        ("mc.seed='3", "overrides: No closing quotation"),
+    ],
+)
+def test_a_bad_override_is_shown_in_one_line_and_builds_nothing(overrides, says):
+    _, rc = build("20", overrides)
     alert = rc.find(v.Alert)
     alert.assert_single()
     text = " ".join(str(c) for c in alert.widget.children)
-    assert "mechanisms.combat.defender_bonus" in text and "\n" not in text
+    assert says in text and "\n" not in text
     assert not rc.find(v.Btn, children=["Step 1 day"]).widgets
 
 
@@ -123,3 +136,23 @@ def test_opening_a_folder_that_is_not_an_experiment_says_so(tmp_path, monkeypatc
     alert = rc.find(v.Alert)
     alert.assert_single()
     assert "no such folder" in " ".join(map(str, alert.widget.children))
+
+
+def test_pick_a_parameter_read_its_range_and_source_and_set_it():
+    box, rc = solara.render(Page(), handle_error=False)
+    rc.find(v.Select, label="Group").widget.v_model = "combat"
+    assert "mechanisms.unrest.exclusion_penalty" not in rc.find(v.Select, label="Parameter").widget.items
+    rc.find(v.Select, label="Parameter").widget.v_model = "mechanisms.combat.defender_bonus"
+    shown = lines(box)
+    assert "allowed: [1, 10]" in shown and "value in this scenario: 1.5" in shown
+    assert any(line.startswith("source: ASSUMPTION") for line in shown)  # the ODD table's source
+    rc.find(v.TextField, label="New value").widget.v_model = "1.2"
+    click(rc, "Add to the overrides")
+    field = next(w for w in rc.find(v.TextField).widgets if w.label.startswith("Overrides"))
+    assert field.v_model == "mechanisms.combat.defender_bonus=1.2"
+    rc.find(v.TextField, label="New value").widget.v_model = "2"  # a new value replaces the old
+    click(rc, "Add to the overrides")
+    assert field.v_model == "mechanisms.combat.defender_bonus=2"
+    rc.find(v.TextField, label="Horizon (days)").widget.v_model = "5"
+    click(rc, "Build the run")
+    wait_for(box, "of python -m sim scenario=baseline mechanisms.combat.defender_bonus=2 horizon_days=5")

@@ -96,9 +96,21 @@ def test_play_a_run_and_browse_a_finished_one_in_the_browser(page):
     page.get_by_role("button", name="Scenario").click()  # a Vuetify select
     page.get_by_role("option", name="combined").click()
     page.get_by_label("Horizon (days)").fill("30")
+    page.get_by_text("Parameters: value, allowed range, meaning and source").click()
+    page.get_by_role("button", name="Group").click()
+    page.get_by_role("option", name="combat", exact=True).click()
+    page.get_by_role("button", name="Parameter", exact=True).click()
+    page.get_by_role("option", name="mechanisms.combat.defender_bonus").click()
+    expect(page.get_by_text("allowed: [1, 10]")).to_be_visible()
+    page.get_by_label("New value").fill("1.2")
+    page.get_by_role("button", name="Add to the overrides").click()
+    expect(page.get_by_label("Overrides, as on the command line")).to_have_value(
+        "mechanisms.combat.defender_bonus=1.2"
+    )
     page.get_by_role("button", name="Build the run").click()
     expect(page.get_by_text("Day 0 of 30", exact=True)).to_be_visible()
-    expect(page.get_by_text("(2020-06-07) · run 0 of python -m sim scenario=combined")).to_be_visible()
+    command = "run 0 of python -m sim scenario=combined mechanisms.combat.defender_bonus=1.2 horizon_days=30"
+    expect(page.get_by_text(command)).to_be_visible()
     images = page.locator("img")
     expect(images).to_have_count(2)  # the map and the series, drawn
     assert all(img.evaluate("i => i.complete && i.naturalWidth > 300") for img in images.all())

@@ -1,6 +1,7 @@
 """The viewer's engine without a page: a live run is the runner's run 0; a finished run's maps are its own."""
 
 import os
+import re
 
 import pandas as pd
 import pytest
@@ -72,6 +73,10 @@ def test_a_finished_run_s_map_on_its_last_day_is_its_stored_holders(finished):
     assert exp.run_ids() == [0, 1, 2] and exp.horizon == 40
     runs = exp.runs()
     assert "Sirte captured" in runs.columns and "events" in runs.columns  # labels, not column names
+    captured = finished.runs["sirte_captured_day"]
+    assert list(runs["Sirte captured"]) == ["never" if pd.isna(d) else f"day {int(d)}" for d in captured]
+    killed = [c for c in runs.columns if c.startswith("Fatalities (")]
+    assert killed and all(re.fullmatch(r"[\d,]+(\.\d+)?", x) for x in runs[killed[0]])  # not 1025.4000000001
     for run_id in (0, 2):
         row = finished.runs[finished.runs["run_id"] == run_id].iloc[0]
         last = exp.control(run_id, 40)
@@ -101,3 +106,63 @@ def test_recent_experiments_lists_finished_folders_newest_first(tmp_path):
     os.utime(tmp_path / "outputs" / "a" / "summary.json", (2e9, 2e9))
     found = recent_experiments(tmp_path / "outputs")
     assert found == [str(tmp_path / "outputs" / "a"), str(tmp_path / "outputs" / "b")]
+
+
+def test_the_viewer_command_refuses_a_bad_port_in_one_line():
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "sim.viz", "--port", "70000"], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == ["error: --port: 70000 is not a port; allowed: 0 to 65535"]
+
+
+def test_the_viewer_without_its_extra_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    from sim.errors import UserError
+    from sim.viz.__main__ import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda m: None if m.startswith("solara") else real(m))
+    with pytest.raises(UserError, match=r"needs the viz extra \(solara, solara_assets not installed\): pip"):
+        main([])
+
+
+def test_the_parameter_table_gives_each_value_range_source_and_the_scenario_s_sampling():
+    from sim.viz.live import parameter_table
+
+    table = parameter_table("combined")
+    row = table.loc["mechanisms.unrest.exclusion_penalty"]
+    assert row["allowed"] == "[0, 1]" and row["source"] and "uniform" in row["sampled"]
+    assert table.loc["mechanisms.combat.defender_bonus", "sampled"] == ""
+    with pytest.raises(ViewerError, match="scenario"):
+        parameter_table("nowhere")
+
+
+def test_a_map_recoloured_frame_by_frame_changes_the_places_that_changed_hands_only():
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from sim.viz.figures import MapCanvas, control_map, png
+
+    def image(data: bytes) -> np.ndarray:
+        return plt.imread(io.BytesIO(data))
+
+    live = LiveRun.start("combined", horizon_days=60)
+    canvas = MapCanvas(live.model.theatre, live.control(), live.colours, "a map")
+    live.step(60)
+    control = live.control()
+    before = image(canvas.frame(control, "a map"))
+    moved = control.copy()
+    place = moved.index[moved["holder"] == "GNA"][0]
+    moved.loc[place, "holder"] = "LNA"  # one place changes hands
+    after = image(canvas.frame(moved, "a map"))
+    assert list(canvas.dots.get_array()) == [100.0 * (h == "GNA") for h in moved["holder"]]
+    ys, xs = np.nonzero(np.abs(after - before).max(axis=-1) > 0.1)
+    assert 0 < len(ys) and np.ptp(ys) < 20 and np.ptp(xs) < 20  # one marker's pixels, nothing else
+    fresh = image(png(control_map(live.model.theatre, moved, live.colours, "a map")))
+    canvas.close()
+    assert fresh.shape == after.shape  # the same figure as drawn anew (up to a sub-pixel shift)

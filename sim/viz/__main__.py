@@ -2,12 +2,14 @@
 
 Starts Solara's server on :mod:`sim.viz.app` in production mode and prints the address. Run it from the
 project folder: the viewer builds runs from ``configs/`` and lists the experiments under ``outputs/`` and
-``multirun/`` of the folder it starts in.
+``multirun/`` of the folder it starts in. Solara's usage statistics (sent to Mixpanel unless switched off)
+and its check for a newer release (a request to PyPI) are switched off: the viewer sends nothing anywhere.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -39,10 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"the viewer needs the viz extra ({', '.join(missing)} not installed): "
             'pip install -c constraints.txt -e ".[viz]"'
         )
-    command = [sys.executable, "-m", "solara", "run", "sim.viz.app", "--production", "--port",
-               str(args.port), "--host", args.host, "--open" if args.open else "--no-open"]  # fmt: skip
+    command = [sys.executable, "-m", "solara", "run", "sim.viz.app", "--production", "--no-check-version",
+               "--port", str(args.port), "--host", args.host]  # fmt: skip
+    command.append("--open" if args.open else "--no-open")
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
     print(f"The viewer: http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
-    return subprocess.call(command)
+    return subprocess.call(command, env=env)
 
 
 if __name__ == "__main__":

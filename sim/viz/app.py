@@ -14,6 +14,7 @@ The logic lives in :mod:`sim.viz.live` and :mod:`sim.viz.browse`; this module on
 
 from __future__ import annotations
 
+import shlex
 import threading
 from html import escape
 from pathlib import Path
@@ -25,10 +26,10 @@ import solara.lab
 from sim.help_text import scenarios
 from sim.runner.compose import CONFIG_DIR
 from sim.viz.browse import FinishedExperiment, recent_experiments
-from sim.viz.figures import control_map, png, series_figure
-from sim.viz.live import LiveRun, Snapshot, ViewerError
+from sim.viz.figures import MapCanvas, png, series_figure
+from sim.viz.live import LiveRun, Snapshot, ViewerError, parameter_table
 
-__all__ = ["BrowseView", "Page", "RunView", "scenario_names"]
+__all__ = ["BrowseView", "Page", "RunView", "scenario_names", "split_overrides"]
 
 PLAY_DAYS = {"1 day": 1, "3 days": 3, "7 days": 7}  # days stepped per frame while playing
 EVENT_ROWS = 15  # events per page of the log
@@ -37,6 +38,18 @@ EVENT_ROWS = 15  # events per page of the log
 def scenario_names() -> dict[str, str]:
     """Scenario name -> description, from the config folder (a new scenario file shows up here)."""
     return dict(scenarios(Path(CONFIG_DIR) / "scenario"))
+
+
+def split_overrides(text: str) -> list[str]:
+    """The overrides typed on the page, split as a shell splits a command line.
+
+    Raises:
+        ViewerError: an unclosed quote.
+    """
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise ViewerError(f"overrides: {exc} (quote a value with spaces as on the command line)") from None
 
 
 def default_scenario(names: list[str]) -> str:
@@ -79,10 +92,12 @@ def RunView():
     def build():
         playing.set(False)
         try:
-            live = LiveRun.start(scenario.value, overrides.value.split(), horizon.value)
+            live = LiveRun.start(scenario.value, split_overrides(overrides.value), horizon.value)
         except ViewerError as exc:
             error.set(str(exc))
             return
+        if run.value is not None:
+            run.value.close()  # the run it replaces: Mesa's class-level caches let it go
         error.set("")
         run.set(live)
         shot.set(live.snapshot())
@@ -110,12 +125,59 @@ def RunView():
         solara.InputText("Overrides, as on the command line (e.g. mechanisms.combat.defender_bonus=1.2)",
                          value=overrides, continuous_update=True)  # fmt: skip
         solara.Text(names.get(scenario.value, ""))
+        ParameterPicker(scenario.value, overrides)
         solara.Button("Build the run", on_click=build, color="primary")
         if error.value:
             solara.Error(error.value)
     if run.value is not None and shot.value is not None:
         Controls(run.value, shot.value, playing, speed, advance)
         RunState(run.value, shot.value)
+
+
+@solara.component
+def ParameterPicker(scenario: str, overrides: Any):
+    """A parameter's value in the scenario, allowed range, meaning, source and sampling; set a new value."""
+    table = solara.use_memo(lambda: _parameters(scenario), dependencies=[scenario])
+    group = solara.use_reactive(None)
+    key = solara.use_reactive(None)
+    value = solara.use_reactive("")
+    if isinstance(table, str):
+        solara.Error(table)
+        return
+
+    def add():
+        try:
+            kept = [o for o in split_overrides(overrides.value) if o.partition("=")[0] != key.value]
+        except ViewerError:  # an unclosed quote in what was typed: keep it, Build will say what is wrong
+            kept = [overrides.value]
+        else:
+            kept = [shlex.quote(o) for o in kept]
+        overrides.set(" ".join([*kept, shlex.quote(f"{key.value}={value.value.strip()}")]))
+
+    with solara.Details("Parameters: value, allowed range, meaning and source"):
+        with solara.Row():
+            solara.Select("Group", values=list(dict.fromkeys(table["group"])), value=group,
+                          on_value=lambda _: key.set(None))  # fmt: skip
+            keys = list(table.index[table["group"] == group.value])
+            solara.Select("Parameter", values=keys, value=key)
+        if key.value in table.index:
+            row = table.loc[key.value]
+            facts = {"value in this scenario": _value(row["value"]), "allowed": row["allowed"]}
+            facts |= {name: row[name] for name in ("meaning", "source", "sampled")}
+            for name, text in facts.items():
+                if text and text != "—":
+                    Line(f"{name}: ", str(text))
+            with solara.Row():
+                solara.InputText("New value", value=value, continuous_update=True)
+                solara.Button("Add to the overrides", on_click=add, disabled=not value.value.strip())
+
+
+def _parameters(scenario: str) -> Any:
+    """The scenario's parameter table, or the error that stopped it."""
+    try:
+        return parameter_table(scenario)
+    except ViewerError as exc:
+        return str(exc)
 
 
 @solara.component
@@ -141,9 +203,7 @@ def RunState(live: LiveRun, shot: Snapshot):
     """The map of today's control, the places each side holds, the series so far and the event log."""
     held = ", ".join(f"{f}: {n} places" for f, n in shot.holders.items())
     title = f"Day {shot.day} ({shot.date}): who holds each place"
-    image = solara.use_memo(
-        lambda: png(control_map(live.model.theatre, shot.control, live.colours, title)), dependencies=[shot]
-    )
+    image = use_map(live, live.model.theatre, shot.control, live.colours, title)
     chart = solara.use_memo(
         lambda: png(series_figure(shot.series, shot.horizon, live.units)), dependencies=[shot]
     )
@@ -155,6 +215,13 @@ def RunState(live: LiveRun, shot: Snapshot):
             Line("Main series")
             solara.Image(chart, width="100%")
     EventLog(shot.events, f"Event log: {len(shot.events)} events so far, newest first")
+
+
+def use_map(owner: Any, theatre: Any, control: Any, colours: Any, title: str) -> bytes:
+    """A hook: the PNG of ``control`` on a map drawn once per ``owner`` (a run) and recoloured per frame."""
+    canvas = solara.use_memo(lambda: MapCanvas(theatre, control, colours, title), dependencies=[owner])
+    solara.use_effect(lambda: canvas.close, dependencies=[canvas])  # the figure goes with its run
+    return solara.use_memo(lambda: canvas.frame(control, title), dependencies=[canvas, title])
 
 
 @solara.component
@@ -243,10 +310,7 @@ def StoryMap(exp: FinishedExperiment, run_id: int, day: int):
     control = exp.control(run_id, day)
     held = ", ".join(f"{f}: {n} places" for f, n in control["holder"].value_counts().sort_index().items())
     title = f"Run {run_id}, day {day} ({exp.date(day)}): who holds each place"
-    image = solara.use_memo(
-        lambda: png(control_map(exp.replay(run_id)[0].theatre, control, exp.colours(), title)),
-        dependencies=[run_id, day],
-    )
+    image = use_map((exp, run_id), exp.replay(run_id)[0].theatre, control, exp.colours(), title)
     Line(f"Run {run_id}, day {day} ({exp.date(day)})", f": {held}")
     solara.Image(image, width="60%")
 

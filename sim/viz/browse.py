@@ -72,13 +72,23 @@ class FinishedExperiment:
         )
 
     def runs(self) -> pd.DataFrame:
-        """One row per run: run id, status, events recorded and the headline outcomes, labelled."""
+        """One row per run: run id, status, events recorded and the headline outcomes, labelled, as text.
+
+        A day is shown as ``day N`` or ``never``; a number to three significant figures with its unit.
+        """
         runs = self.results.runs
-        frame = runs[["run_id", "status", *self.headline]].copy()
+        frame = runs[["run_id", "status"]].copy()
         if self.events is not None:
             counts = self.events.groupby("run_id").size()
-            frame.insert(2, "events", frame["run_id"].map(counts).fillna(0).astype(int))
-        return frame.rename(columns=self.labels).reset_index(drop=True)
+            frame["events"] = frame["run_id"].map(counts).fillna(0).astype(int)
+        columns = self.results.summary.get("columns") or {}
+        for name in self.headline:
+            info = columns.get(name, {})
+            label = self.labels.get(name, name) + (
+                f" ({info['unit']})" if info.get("kind") == "number" else ""
+            )
+            frame[label] = [_cell(x, info.get("kind")) for x in runs[name]]
+        return frame.reset_index(drop=True)
 
     def run_ids(self) -> list[int]:
         """The ids of the runs that finished."""
@@ -139,3 +149,12 @@ class FinishedExperiment:
         """Faction id -> its colour in the theatre (None: the palette's)."""
         factions = self.results.config.get("theatre", {}).get("factions", {})
         return {fid: (f.get("colour") or None) for fid, f in factions.items()}
+
+
+def _cell(x: Any, kind: str | None) -> str:
+    """An outcome as the runs table shows it: ``day 12`` or ``never``; ``1,025`` or ``0.512``; or text."""
+    if kind == "day":
+        return "never" if pd.isna(x) else f"day {int(x)}"
+    if kind == "number" and not pd.isna(x):
+        return f"{float(x):,.3g}" if abs(float(x)) < 1000 else f"{float(x):,.0f}"
+    return "" if pd.isna(x) else str(x)

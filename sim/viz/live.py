@@ -17,7 +17,15 @@ import pandas as pd
 
 from sim.errors import UserError
 
-__all__ = ["LiveRun", "Snapshot", "ViewerError", "control_shares", "places_frame"]
+__all__ = [
+    "LiveRun",
+    "Snapshot",
+    "ViewerError",
+    "control_shares",
+    "parameter_table",
+    "places_frame",
+    "prepared",
+]
 
 
 class ViewerError(UserError):
@@ -66,19 +74,16 @@ class LiveRun:
         """
         from sim.model import ConflictModel
         from sim.model.contract import series_of
-        from sim.runner.compose import compose
-        from sim.runner.experiment import prepare
-        from sim.runner.runs import plan, task_setup
+        from sim.runner.runs import check_before_run, plan, task_setup
 
         extra = [o.strip() for o in overrides if o.strip()]
         if horizon_days is not None:
             extra.append(f"horizon_days={int(horizon_days)}")
+        exp = prepared(scenario, extra)
         try:
-            exp = prepare(compose([f"scenario={scenario}", *extra]))
+            check_before_run(exp)  # questions and the target, as the command line checks them
         except UserError as exc:
             raise ViewerError(str(exc)) from None
-        except Exception as exc:  # Hydra's own errors (an override that does not parse, a missing group)
-            raise ViewerError(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
         task = plan(exp)[0]
         config, theatre = task_setup(exp, task)
         model = ConflictModel(theatre, config.mechanisms, config.horizon_days, rng=task.seed)
@@ -179,3 +184,59 @@ def control_shares(holders: Sequence[str], place_ids: Sequence[str], factions: S
     """One run's control as the map's shares (1 where the faction holds the place, else 0)."""
     held = np.asarray(list(holders), dtype=object)
     return pd.DataFrame({f: (held == f).astype(float) for f in factions}, index=list(place_ids))
+
+
+def parameter_table(scenario: str) -> pd.DataFrame:
+    """The model's parameters in a scenario: key, value, allowed range, meaning, source, sampling, group.
+
+    As ``python -m sim.params scenario=NAME`` lists them: values of the composed scenario; meanings and
+    sources from ``docs/ODD.md``, else the schema's comment; ``sampled``: the distribution the scenario
+    samples the parameter from, if it does.
+
+    Raises:
+        ViewerError: the scenario does not compose.
+    """
+    from sim.params import odd_rows, parameters
+
+    exp = prepared(scenario)
+    docs = odd_rows()
+    drawn = {p.key: ", ".join(f"{k} {v}" for k, v in dict(p.spec).items()) for p in exp.uncertain}
+    table = pd.DataFrame(parameters(exp.config)).set_index("key")
+    table["meaning"] = [docs.get(k, ("", ""))[0] for k in table.index]
+    table["source"] = [docs.get(k, ("", ""))[1] or c for k, c in table["comment"].items()]
+    table["sampled"] = [drawn.get(k, "") for k in table.index]
+    table["group"] = [_group(k) for k in table.index]
+    return table.drop(columns="comment")
+
+
+def _group(key: str) -> str:
+    """A parameter's group, as ``python -m sim.params`` names them: a mechanism, ``mc``, ``top level``."""
+    parts = key.split(".")
+    return (
+        parts[1]
+        if parts[0] == "mechanisms" and len(parts) > 2
+        else parts[0]
+        if len(parts) > 1
+        else "top level"
+    )
+
+
+def prepared(scenario: str, overrides: Sequence[str] = ()) -> Any:
+    """The experiment ``python -m sim scenario=NAME OVERRIDES`` would run, composed and checked.
+
+    Raises:
+        ViewerError: an unknown scenario (naming the allowed ones) or a config the command line refuses.
+    """
+    from sim.help_text import scenarios
+    from sim.runner.compose import CONFIG_DIR, compose
+    from sim.runner.experiment import prepare
+
+    names = [name for name, _ in scenarios(CONFIG_DIR / "scenario")]
+    if scenario not in names:
+        raise ViewerError(f"scenario: unknown option {scenario!r}; allowed: {', '.join(names)}")
+    try:
+        return prepare(compose([f"scenario={scenario}", *overrides]))
+    except UserError as exc:
+        raise ViewerError(str(exc)) from None
+    except Exception as exc:  # Hydra's own errors: an override that does not parse, an unknown group option
+        raise ViewerError(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
