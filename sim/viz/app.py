@@ -108,13 +108,16 @@ def RunView():
             shot.set(run.value.snapshot())
 
     def player(cancel: threading.Event):
-        live = run.value  # the run being played: a new build stops the player
-        while playing.value and live is run.value and live is not None and not live.done:
-            if cancel.is_set():
-                return
+        # Started each time `playing` changes; a pause or a new build cancels it. Only a player that played
+        # to the horizon says it stopped: a late one that saw `playing` False must not stop the next.
+        live = run.value
+        if not playing.value or live is None:
+            return
+        while not cancel.is_set() and playing.value and live is run.value and not live.done:
             live.step(PLAY_DAYS[speed.value])
             shot.set(live.snapshot())
-        playing.set(False)
+        if live.done and not cancel.is_set():
+            playing.set(False)
 
     # not intrusive: a pause takes effect between days, never inside a model's step
     solara.use_thread(player, dependencies=[playing.value], intrusive_cancel=False)
