@@ -5,6 +5,7 @@ buttons are clicked and the page's text is read back. ``tests/test_viz_browser.p
 browser (``make test-browser``).
 """
 
+import os
 import time
 
 import pytest
@@ -47,7 +48,8 @@ def wait_until(ready, what: str, timeout: float = 90.0) -> None:
 
 def wait_for(box, text: str, timeout: float = 90.0) -> list[str]:
     """Wait until a line of the page holds ``text``; the page's lines."""
-    wait_until(lambda: any(text in line for line in lines(box)), f"{text!r} shown", timeout)
+    shown = f"{text!r} shown (the page says {lines(box)})"
+    wait_until(lambda: any(text in line for line in lines(box)), shown, timeout)
     return lines(box)
 
 
@@ -110,6 +112,8 @@ def test_a_bad_override_is_shown_in_one_line_and_builds_nothing(overrides, says)
 def outputs(tmp_path_factory):
     root = tmp_path_factory.mktemp("viewer")
     sim.run(SMALL, root / "outputs" / "2020-06-07" / "12-00-00", quiet=True)
+    sim.run([*SMALL, "mc.runs=1"], root / "outputs" / "2020-06-07" / "later", quiet=True)
+    os.utime(root / "outputs" / "2020-06-07" / "later" / "summary.json", (1e9, 1e9))  # the older one
     return root
 
 
@@ -126,6 +130,12 @@ def test_browse_a_finished_experiment_and_a_run_s_days(outputs, monkeypatch):
     days[-1].click()
     wait_for(box, "Run 0, day 30 (2020-07-07)")
     assert any(line.startswith("Run 0: ") and line.endswith(" events") for line in lines(box))
+    rc.find(v.Select, label="Run").widget.v_model = 1
+    wait_for(box, "Run 1, day 30 (2020-07-07)")
+    rc.find(v.TextField, label="Folder").widget.v_model = "outputs/2020-06-07/later"  # fewer runs
+    click(rc, "Open")
+    wait_for(box, "combined: 1 runs of 30 days")
+    wait_for(box, "Run 0, day 30 (2020-07-07)")  # its first run: run 1 is not in it
 
 
 def test_opening_a_folder_that_is_not_an_experiment_says_so(tmp_path, monkeypatch):

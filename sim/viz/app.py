@@ -280,6 +280,9 @@ def ExperimentView(exp: FinishedExperiment):
     if not ids:
         solara.Warning("No run finished: there is no story to show.")
         return
+    if run_id.value not in ids:  # another experiment was opened: its first run
+        run_id.set(ids[0])
+        return
     solara.Select("Run", values=ids, value=run_id)
     RunStory(exp, run_id.value)
 
