@@ -38,18 +38,18 @@ def lines(box) -> list[str]:
     return out
 
 
-def wait_until(ready, what: str, timeout: float = 90.0) -> None:
-    """Wait until ``ready()`` (the page is redrawn by the player's thread)."""
+def wait_until(ready, what, timeout: float = 90.0) -> None:
+    """Wait until ``ready()`` (the page is redrawn by the player's thread); ``what()`` says what failed."""
     end = time.monotonic() + timeout
     while not ready():
-        assert time.monotonic() < end, f"{what}: not within {timeout} s"
+        assert time.monotonic() < end, f"{what()}: not within {timeout} s"
         time.sleep(0.1)
 
 
 def wait_for(box, text: str, timeout: float = 90.0) -> list[str]:
     """Wait until a line of the page holds ``text``; the page's lines."""
-    shown = f"{text!r} shown (the page says {lines(box)})"
-    wait_until(lambda: any(text in line for line in lines(box)), shown, timeout)
+    said = lambda: f"{text!r} shown (the page says {lines(box)})"  # noqa: E731
+    wait_until(lambda: any(text in line for line in lines(box)), said, timeout)
     return lines(box)
 
 
@@ -84,7 +84,7 @@ def test_build_step_and_play_a_run_to_its_horizon():
     click(rc, "Play")
     rc.find(v.Btn, children=["Pause"]).assert_single()
     wait_for(box, "Day 20 of 20")
-    wait_until(lambda: rc.find(v.Btn, children=["Play"]).widgets, "the Play button back")
+    wait_until(lambda: rc.find(v.Btn, children=["Play"]).widgets, lambda: "the Play button back")
     play = rc.find(v.Btn, children=["Play"])
     play.assert_single()
     assert play.widget.disabled  # at the horizon there is nothing left to play
