@@ -411,7 +411,8 @@ def test_outlines_file():
     doc = json.loads(raw)
     assert "Natural Earth" in doc["source"] and "public domain" in doc["licence"]
     names = {c["name"] for c in doc["countries"]}
-    assert {"Libya", "Tunisia", "Algeria", "Egypt", "Niger", "Chad", "Sudan"} <= names
+    near = {"Libya", "Tunisia", "Algeria", "Egypt", "Niger", "Chad", "Sudan", "Greece", "Italy", "Turkey"}
+    assert near <= names  # every country the Libya map had
     libya = next(c for c in doc["countries"] if c["name"] == "Libya")
     pts = np.array([p for poly in libya["polygons"] for ring in poly for p in ring])
     assert pts[:, 0].min() < 9.5 and pts[:, 0].max() > 25.0  # lon 9.3-25.2 E
@@ -419,6 +420,16 @@ def test_outlines_file():
     allpts = np.array([p for c in doc["countries"] for poly in c["polygons"] for ring in poly for p in ring])
     assert allpts[:, 0].min() <= 8 and allpts[:, 0].max() >= 27
     assert allpts[:, 1].min() <= 18 and allpts[:, 1].max() >= 35
+    # the South Caucasus (Nagorno-Karabakh theatre, places in about lon 44-50.5 E, lat 38.5-41.5 N)
+    assert {"Armenia", "Azerbaijan", "Georgia", "Iran", "Turkey", "Russia"} <= names
+    azerbaijan = next(c for c in doc["countries"] if c["name"] == "Azerbaijan")
+    pts = np.array([p for poly in azerbaijan["polygons"] for ring in poly for p in ring])
+    assert 44.5 < pts[:, 0].min() < 45.5 and 49.8 < pts[:, 0].max() < 50.8  # lon 44.8-50.4 E (Nakhchivan)
+    assert 38.0 < pts[:, 1].min() < 39.0 and 41.5 < pts[:, 1].max() < 42.3  # lat 38.3-41.9 N
+    regions = doc["regions"]
+    assert isinstance(regions, list) and regions and "region" not in doc
+    for r in regions:
+        assert r["lon_min"] < r["lon_max"] and r["lat_min"] < r["lat_max"]
     assert figures.load_outlines()["source"] == doc["source"]
 
 
