@@ -67,11 +67,17 @@ class Place:
 
 @dataclass(frozen=True)
 class Road:
-    """An undirected road link with its length in km."""
+    """An undirected road link with its length in km and its speed (share of the normal road speed)."""
 
     a: str
     b: str
     km: float
+    speed: float = 1.0
+
+    @property
+    def travel_km(self) -> float:
+        """The length movement and supply reckon with: ``km / speed`` (a slow mountain road is "longer")."""
+        return self.km / self.speed
 
 
 @dataclass(frozen=True)
@@ -172,8 +178,8 @@ class Theatre:
     watch_places: tuple[str, ...]
     coastal_km: Mapping[str, float]
     place_ids: tuple[str, ...]
-    road_km: np.ndarray  # (n, n) direct road length, inf where no road
-    dist: np.ndarray  # (n, n) shortest road distance
+    road_km: np.ndarray  # (n, n) direct road length in travel km (km / speed), inf where no road
+    dist: np.ndarray  # (n, n) shortest road distance, in travel km
     next_hop: np.ndarray  # (n, n) index of the next place on the shortest path, -1 if none
     air_km: np.ndarray  # (n, n) great-circle distance
     neighbours: tuple[tuple[int, ...], ...]  # road neighbours of each place
@@ -183,7 +189,7 @@ class Theatre:
         return self.places[place_id].index
 
     def edge_km(self, a: str, b: str) -> float:
-        """Length of the direct road between two places."""
+        """Length of the direct road between two places, in travel km."""
         return float(self.road_km[self.index(a), self.index(b)])
 
 
@@ -204,7 +210,8 @@ def build_theatre(cfg: Any) -> Theatre:
     places = parts.build_places(cfg)
     roads = parts.build_roads(cfg, places)
     n = len(places)
-    road_km = _road_table(places, roads)
+    road_km = _road_table(places, roads)  # travel km: movement, supply, contact
+    length_km = _road_table(places, roads, travel=False)  # km: positions given in the file, the front line
     factions = parts.build_factions(cfg, places)
     parts.require(
         cfg.front_faction in factions, f"theatre.front_faction: unknown faction {cfg.front_faction!r}"
@@ -212,9 +219,9 @@ def build_theatre(cfg: Any) -> Theatre:
     for p in cfg.watch_places:
         parts.check_place("theatre.watch_places", p, places)
     patrons = parts.build_patrons(cfg, places)
-    units = parts.build_units(cfg, places, road_km)
+    units = parts.build_units(cfg, places, length_km, road_km)
     oil = parts.build_oil(cfg, places)
-    coastal = parts.coastal_km(cfg, places, road_km)
+    coastal = parts.coastal_km(cfg, places, length_km)
 
     weights = np.where(np.isfinite(road_km), road_km, 0.0)
     dist, pred = shortest_path(csr_matrix(weights), directed=False, return_predecessors=True)
@@ -248,14 +255,14 @@ def build_theatre(cfg: Any) -> Theatre:
     )
 
 
-def _road_table(places: Mapping[str, Place], roads: tuple[Road, ...]) -> np.ndarray:
-    """(n, n) direct road lengths: 0 on the diagonal, inf where no road joins two places."""
+def _road_table(places: Mapping[str, Place], roads: tuple[Road, ...], travel: bool = True) -> np.ndarray:
+    """(n, n) direct road lengths in travel km (or km): 0 on the diagonal, inf where no road joins two."""
     n = len(places)
     road_km = np.full((n, n), np.inf)
     np.fill_diagonal(road_km, 0.0)
     for r in roads:
         i, j = places[r.a].index, places[r.b].index
-        road_km[i, j] = road_km[j, i] = r.km
+        road_km[i, j] = road_km[j, i] = r.travel_km if travel else r.km
     return road_km
 
 

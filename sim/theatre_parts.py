@@ -92,10 +92,12 @@ def build_roads(cfg: Any, places: Mapping[str, Place]) -> tuple[Road, ...]:
         check_place(ref, r.b, places)
         require(r.a != r.b, f"{ref}: a road must join two different places")
         require(math.isfinite(r.km) and r.km > 0, f"{ref}: length {r.km} km must be > 0")
+        speed = float(getattr(r, "speed", 1.0))
+        require(0 < speed <= 1, f"{ref}.speed: got {speed:g}; allowed (0, 1]")
         key = frozenset((r.a, r.b))
         require(key not in seen, f"{ref}: duplicate road")
         seen.add(key)
-        roads.append(Road(r.a, r.b, float(r.km)))
+        roads.append(Road(r.a, r.b, float(r.km), speed))
     return tuple(roads)
 
 
@@ -172,8 +174,14 @@ def _build_assets(ref: str, items: Any, places: Mapping[str, Place]) -> tuple[Ai
     return tuple(assets)
 
 
-def build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> dict[str, UnitSpec]:
-    """The units at day 0: known faction, role, axis, places and patron; a position on a road."""
+def build_units(
+    cfg: Any, places: Mapping[str, Place], road_km: np.ndarray, travel_km: np.ndarray
+) -> dict[str, UnitSpec]:
+    """The units at day 0: known faction, role, axis, places and patron; a position on a road.
+
+    A unit's ``km`` along a road is given in km (``road_km``) and kept in travel km (``travel_km``: the
+    road's km / speed), the measure the model moves and supplies in.
+    """
     units = {}
     for uid, u in cfg.units.items():
         ref = f"theatre.units.{uid}"
@@ -211,7 +219,9 @@ def build_units(cfg: Any, places: Mapping[str, Place], road_km: np.ndarray) -> d
             float(u.quality),
             u.place,
             u.toward,
-            u.km,
+            u.km
+            if u.toward is None
+            else u.km * travel_km[places[u.place].index, places[u.toward].index] / length,
             u.standby,
             u.morale,
             u.patron,

@@ -55,6 +55,9 @@ class RoadConfig:
     a: str = MISSING
     b: str = MISSING
     km: float = MISSING
+    # share of the normal road speed on this link, in (0, 1]: mountain roads and passes are slower. Movement
+    # and supply reckon the link as km / speed long ("travel km"); the front line is measured in km.
+    speed: float = 1.0
     link: str = ""
     source: str = MISSING
 
