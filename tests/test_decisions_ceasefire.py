@@ -167,3 +167,28 @@ def test_doubling_the_horizon_of_a_frozen_war_adds_no_events(exp):
     for e in events:
         assert by_2t[e] - by_t[e] <= 1, e  # at most one run in 40
     assert by_t["ceasefire_declared_day"] > 0 and by_t["ceasefire_broken_day"] > 0  # events do happen
+
+
+# --- who may use a lull as a pretext: a theatre's choice ----------------------------------------------
+
+
+@pytest.mark.parametrize(("schemer", "watcher"), [("", "GNA"), ("LNA", "GNA"), ("GNA", "LNA")])
+def test_the_side_named_as_possible_schemer_is_the_one_that_regroups_and_strikes(exp, schemer, watcher):
+    """The side named by ``pretext_faction`` is the one that regroups in a lull and strikes.
+
+    The other side watches (its belief is the series) and is the one that may pre-empt.
+    """
+    p = params(exp, ceasefire={**EAGER, "pretext_prob": 0.9, "renege_cost": 0.5, "pretext_faction": schemer})
+    models = runs(exp, p, n=30, horizon=120, salt=6)
+    schemer = schemer or "LNA"
+    breaks = [
+        (actor, detail)
+        for m in models
+        for _, actor, kind, _, detail in m.events
+        if kind == "ceasefire_broken"
+    ]
+    strikes = {actor for actor, detail in breaks if detail.startswith("regrouped")}
+    pre_empts = {actor for actor, detail in breaks if detail.startswith("pre-empts")}
+    assert strikes == {schemer}  # likely schemers do strike, and only they
+    assert pre_empts <= {watcher}
+    assert f"{watcher.lower()}_belief_sincere" in models[0].series

@@ -54,6 +54,11 @@ class Config:
     # The faction whose offer stands on day 0 (a faction id of the theatre), or "none". Theatre data: set
     # in configs/theatre/*.yaml (Libya: the Cairo offer of the LNA).
     initial_offer: str = "none"
+    # The faction whose private type may make a ceasefire a pretext (it regroups in the lull and strikes
+    # once that pays); the other faction watches for signs of it and may pre-empt. "" = the faction facing
+    # the theatre's front faction (Libya: the LNA). Theatre data: a theatre whose advancing side is the one
+    # analysts suspect (the stronger side pausing to regroup) names that side here.
+    pretext_faction: str = ""
     # Prior over the LNA's private type: the share of types whose valuation of renewed fighting exceeds a
     # cost of reneging of 1 (at full regrouping, no help, no outside pressure).
     pretext_prob: float = prob(0.5)
@@ -122,6 +127,11 @@ class Ceasefire(Mechanism):
             raise ConfigError(
                 f"mechanisms.ceasefire.initial_offer: {params.initial_offer!r}; allowed: {allowed}"
             )
+        if params.pretext_faction not in ("", *factions):
+            allowed = ", ".join(["''", *factions])
+            raise ConfigError(
+                f"mechanisms.ceasefire.pretext_faction: {params.pretext_faction!r}; allowed: {allowed}"
+            )
         if params.strike_patron not in ("", *theatre.patrons):
             allowed = ", ".join(["''", *theatre.patrons])
             raise ConfigError(
@@ -142,10 +152,17 @@ class Ceasefire(Mechanism):
             Outcome("ceasefire_renege_type", "flag", off=False, label="Reneging would pay", contract=False),
         )
 
+    @staticmethod
+    def sides(params, theatre) -> tuple[str, str]:
+        """(the watcher, the possible schemer): the faction that may use a lull as a pretext is the second."""
+        factions = list(theatre.factions)
+        schemer = params.pretext_faction or next(f for f in factions if f != theatre.front_faction)
+        return next(f for f in factions if f != schemer), schemer
+
     @classmethod
     def declare_series(cls, params, theatre) -> tuple[Series, ...]:
-        """Whether a ceasefire is in force; the front faction's belief that the offers are sincere."""
-        front = theatre.front_faction
+        """Whether a ceasefire is in force; the watcher's belief that the offers are sincere."""
+        front, _ = cls.sides(params, theatre)
         return (
             Series("ceasefire_in_force", "0/1", "Ceasefire in force"),
             Series(
@@ -157,9 +174,10 @@ class Ceasefire(Mechanism):
         """Draw the private types (stakes, the LNA's valuation) and put the initial offer on the table."""
         super().__init__(model)
         p = self.params
-        self.front = model.theatre.front_faction
+        # `front` watches, `other` may scheme: the front faction and the one facing it unless the theatre
+        # names the possible schemer (pretext_faction). The LNA and the GNA in Libya.
+        self.front, self.other = self.sides(p, model.theatre)
         self.factions = list(model.factions)
-        self.other = next(f for f in self.factions if f != self.front)
         self.belief_series = f"{self.front.lower()}_belief_sincere"
         self.stake = {f: p.stake * math.exp(p.stake_sd * model.rng.standard_normal()) for f in self.factions}
         shift = NormalDist().inv_cdf(clamp(p.pretext_prob, 1e-9, 1 - 1e-9))
