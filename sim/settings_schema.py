@@ -35,6 +35,10 @@ class ScenarioConfig:
 
     name: str = "baseline"
     description: str = ""
+    # The theatre this scenario is written for (its readings and assumptions are that conflict's), or ""
+    # for a scenario any theatre can run. A scenario written for one theatre selects it in its defaults
+    # list (`- override /theatre: <name>`); running it with another theatre is refused.
+    theatre: str = ""
     # Questions whose answer this scenario fixes by assumption (question id -> why): reported as
     # "assumed by the scenario", not as forecasts, and not scored.
     assumes: dict[str, str] = field(default_factory=dict)

@@ -203,6 +203,16 @@ def _check_assumes(config: Config) -> None:
             raise ConfigError(f"{key}: got nothing; allowed: why the scenario fixes the question's answer")
 
 
+def _check_scenario_theatre(config: Config) -> None:
+    """A scenario written for one theatre runs only with it."""
+    wanted = config.scenario.theatre
+    if wanted and wanted != config.theatre.name:
+        raise ConfigError(
+            f"scenario.theatre: scenario {config.scenario.name!r} is written for theatre {wanted!r}, "
+            f"not {config.theatre.name!r}; allowed: theatre={wanted}, or a scenario for any theatre"
+        )
+
+
 def prepare(cfg: DictConfig | Config) -> Experiment:
     """Validate a composed config and build its theatre.
 
@@ -218,6 +228,7 @@ def prepare(cfg: DictConfig | Config) -> Experiment:
 
     _check_tuned(config)
     _check_assumes(config)
+    _check_scenario_theatre(config)
     uncertain = tuple(parse_uncertain(config.uncertain, config)) if config.uncertain else ()
     posterior = parse_posterior(config.calibrated, config)
     if posterior is not None:

@@ -54,6 +54,9 @@ class Config:
     # The faction whose offer stands on day 0 (a faction id of the theatre), or "none". Theatre data: set
     # in configs/theatre/*.yaml (Libya: the Cairo offer of the LNA).
     initial_offer: str = "none"
+    # Whether that offer was accepted before day 0, so the ceasefire is in force on day 0 (e.g. a truce
+    # agreed the night before the start date). Theatre data; needs an initial_offer.
+    in_force_on_day_0: bool = False
     # The faction whose private type may make a ceasefire a pretext (it regroups in the lull and strikes
     # once that pays); the other faction watches for signs of it and may pre-empt. "" = the faction facing
     # the theatre's front faction (Libya: the LNA). Theatre data: a theatre whose advancing side is the one
@@ -127,6 +130,11 @@ class Ceasefire(Mechanism):
             raise ConfigError(
                 f"mechanisms.ceasefire.initial_offer: {params.initial_offer!r}; allowed: {allowed}"
             )
+        if params.in_force_on_day_0 and params.initial_offer == "none":
+            raise ConfigError(
+                "mechanisms.ceasefire.in_force_on_day_0: true needs an initial_offer; allowed: "
+                f"initial_offer one of {', '.join(factions)}, or in_force_on_day_0 false"
+            )
         if params.pretext_faction not in ("", *factions):
             allowed = ", ".join(["''", *factions])
             raise ConfigError(
@@ -198,6 +206,11 @@ class Ceasefire(Mechanism):
         self.regrouping = False
         self.ratio_at_declaration = 1.0
         self.belief_at_declaration = self.belief
+        if p.in_force_on_day_0 and self.offerer is not None:
+            receiver = next(f for f in self.factions if f != self.offerer)
+            model.log("ceasefire_accepted", receiver, "", f"accepted {self.offerer}'s offer before day 0")
+            self._declare(0)
+            model.ceasefire_in_force = True
 
     # -- what the sides believe and value ---------------------------------------------------------
 
