@@ -65,10 +65,14 @@ def help_text(config_dir: str | Path) -> str:
     return "\n".join(lines)
 
 
+NAME_WIDTH = 26  # a scenario's or option's name in the first column
+
+
 def _entry(name: str, text: str) -> str:
     """``  name                 text``, the text wrapped under itself (at most three lines)."""
     lines = textwrap.wrap(clip(text, 240), 80) or [""]
-    return "\n".join([f"  {clip(name, 20):<20} {lines[0]}", *(f"{'':23}{x}" for x in lines[1:])])
+    pad = " " * (NAME_WIDTH + 3)
+    return "\n".join([f"  {clip(name, NAME_WIDTH):<{NAME_WIDTH}} {lines[0]}", *(pad + x for x in lines[1:])])
 
 
 def scenarios(folder: Path) -> list[tuple[str, str]]:

@@ -89,7 +89,8 @@ def test_seeds_differ_between_runs(experiment_dir):
         (
             "scenario=nope",
             "error: scenario: unknown option 'nope'; allowed: baseline, ceasefire_pretext, combined, "
-            "eastern_unrest, turkey_russia_deal",
+            "eastern_unrest, karabakh_baseline, karabakh_ceasefire_pause, karabakh_combined, "
+            "karabakh_russia_turkey, karabakh_yerevan_unrest, turkey_russia_deal",
         ),
         (
             "mechanisms.combat.killed_share=2",
