@@ -80,3 +80,13 @@ def test_a_switched_off_mechanism_is_not_modelled_and_draws_nothing():
 def test_the_front_lines_scale_is_named_by_its_towns(sweep):
     marks = json.loads((sweep / "1_baseline" / "summary.json").read_text())["landmarks"]
     assert marks["front_km"]["Sirte"] == 463.0 and marks["front_km_final"] == marks["front_km"]
+
+
+def test_a_scenario_that_chooses_its_theatre_is_compared_with_that_theatres_baseline(tmp_path):
+    """Not with the default theatre's: the differences are the scenario's, not the other theatre's data."""
+    small_experiment(tmp_path / "e", "scenario=karabakh_ceasefire_pause", "horizon_days=20", "mc.runs=4")
+    s = json.loads((tmp_path / "e" / "summary.json").read_text())["scenario"]
+    differs = {d["key"]: (d["value"], d["baseline"]) for d in s["differs"]}
+    assert s["baseline"] and not [k for k in differs if k.startswith("theatre.")]
+    assert differs["mechanisms.ceasefire.enabled"] == (True, False)
+    assert differs["horizon_days"] == (20, 180)

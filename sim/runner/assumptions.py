@@ -1,9 +1,10 @@
 """What an experiment assumes, recorded for its report: ``summary.json``'s ``scenario``.
 
 Its scenario's name and description, the mechanisms switched on, every value that differs from the
-theatre's baseline (the same theatre composed with no override: the scenario file and the command line's
-changes), the parameters the runs sample with their distributions, a calibrated posterior, and the answers
-the scenario fixes (``scenario.assumes``). The report opens each experiment with it.
+theatre's baseline (the same theatre, chosen by the command line or by the scenario file, composed with no
+other override: the scenario file's and the command line's changes), the parameters the runs sample with
+their distributions, a calibrated posterior, and the answers the scenario fixes (``scenario.assumes``). The
+report opens each experiment with it.
 """
 
 from __future__ import annotations
@@ -17,15 +18,14 @@ MAX_DIFFERENCES = 200  # values recorded as differing from the baseline (the cou
 COMPARED = ("horizon_days", "mechanisms", "theatre")  # what the model is; not mc, executor or analysis
 
 
-def scenario_record(exp: Any, overrides: list[str] | None) -> dict[str, Any]:
+def scenario_record(exp: Any) -> dict[str, Any]:
     """The record (see the module docstring); ``baseline`` false when the baseline could not be composed."""
     from sim.runner.compose import compose
     from sim.runner.experiment import to_config
 
     c = exp.config
-    theatre = [o for o in overrides or [] if o.lstrip("+").startswith("theatre=")]
-    try:
-        base = to_config(compose(theatre[-1:]))
+    try:  # the theatre the experiment ran, whether the command line or the scenario file chose it
+        base = to_config(compose([f"theatre={c.theatre.name}"]))
     except Exception:  # the record is a courtesy: a baseline that does not compose is said, not raised
         base = None
     differs: list[dict[str, Any]] = []

@@ -156,7 +156,7 @@ def _execute(
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: the workers are gone, the chunks saved
             saved = len(list((outdir / PARTS).glob("runs-*.parquet")))
             raise Interrupted(outdir, saved, getattr(exc, "signum", signal.SIGINT)) from None
-        summary = _finish(exp, outdir, runs, scenario_record(exp, overrides))
+        summary = _finish(exp, outdir, runs, scenario_record(exp))
         provenance.finish(outdir)
         return summary
 
