@@ -82,7 +82,9 @@ def test_build_step_and_play_a_run_to_its_horizon():
     assert logged and int(logged[0].split()[2]) > 1  # events so far
     rc.find(v.Btn, children=["3 days"]).widget.click()  # play 3 days a frame
     click(rc, "Play")
-    rc.find(v.Btn, children=["Pause"]).assert_single()
+    # the page shows Pause while it plays (the player's thread redraws it: the button is read once it has)
+    playing = lambda: rc.find(v.Btn, children=["Pause"]).widgets or "Day 20" in lines(box)[0]  # noqa: E731
+    wait_until(playing, lambda: "the Pause button")
     wait_for(box, "Day 20 of 20")
     wait_until(lambda: rc.find(v.Btn, children=["Play"]).widgets, lambda: "the Play button back")
     play = rc.find(v.Btn, children=["Play"])

@@ -107,11 +107,13 @@ def RunView():
             run.value.step(days)
             shot.set(run.value.snapshot())
 
+    started_playing = playing.value  # as this render saw it: a late thread of a paused render stays idle
+
     def player(cancel: threading.Event):
         # Started each time `playing` changes; a pause or a new build cancels it. Only a player that played
         # to the horizon says it stopped: a late one that saw `playing` False must not stop the next.
         live = run.value
-        if not playing.value or live is None:
+        if not started_playing or live is None:
             return
         while not cancel.is_set() and playing.value and live is run.value and not live.done:
             live.step(PLAY_DAYS[speed.value])
