@@ -81,20 +81,6 @@ class Road:
 
 
 @dataclass(frozen=True)
-class Faction:
-    """A side in the conflict."""
-
-    id: str
-    name: str
-    supply_bases: tuple[str, ...]
-    axes: Mapping[str, tuple[str, ...]]
-    defend_priority: tuple[str, ...]
-    initial_morale: float
-    initial_cohesion: float
-    label: str = ""  # short label for tables and figures (the id when the theatre gives none)
-
-
-@dataclass(frozen=True)
 class AirAsset:
     """Aircraft of one kind flying from a base."""
 
@@ -113,6 +99,22 @@ class AirDefenceSite:
     place: str
     radius_km: float
     strength: float
+
+
+@dataclass(frozen=True)
+class Faction:
+    """A side in the conflict."""
+
+    id: str
+    name: str
+    supply_bases: tuple[str, ...]
+    axes: Mapping[str, tuple[str, ...]]
+    defend_priority: tuple[str, ...]
+    initial_morale: float
+    initial_cohesion: float
+    label: str = ""  # short label for tables and figures (the id when the theatre gives none)
+    assets: tuple[AirAsset, ...] = ()  # its own aircraft (not a patron's)
+    air_defence: tuple[AirDefenceSite, ...] = ()  # its own air-defence sites
 
 
 @dataclass(frozen=True)

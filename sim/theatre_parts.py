@@ -125,6 +125,8 @@ def build_factions(cfg: Any, places: Mapping[str, Place]) -> dict[str, Faction]:
             f.initial_morale,
             f.initial_cohesion,
             str(f.label or fid),
+            _build_assets(f"{ref}.assets", getattr(f, "assets", ()), places),
+            _build_sites(f"{ref}.air_defence", getattr(f, "air_defence", ()), places),
         )
     return factions
 
@@ -137,13 +139,7 @@ def build_patrons(cfg: Any, places: Mapping[str, Place]) -> dict[str, Patron]:
         require(p.client in cfg.factions, f"{ref}.client: unknown faction {p.client!r}")
         assets = _build_assets(f"{ref}.assets", p.assets, places)
         standby = _build_assets(f"{ref}.standby_assets", p.standby_assets, places)
-        sites = []
-        for j, s in enumerate(p.air_defence):
-            sref = f"{ref}.air_defence[{j}]"
-            check_place(sref, s.place, places)
-            _nonneg(f"{sref}.radius_km", s.radius_km)
-            _share(f"{sref}.strength", s.strength)
-            sites.append(AirDefenceSite(s.place, s.radius_km, s.strength))
+        sites = _build_sites(f"{ref}.air_defence", p.air_defence, places)
         _nonneg(f"{ref}.reinforcements_per_day", p.reinforcements_per_day)
         require(0 <= p.stake <= 100, f"{ref}.stake: {p.stake} is outside [0, 100]")
         if p.reinforce_unit is not None:
@@ -153,13 +149,25 @@ def build_patrons(cfg: Any, places: Mapping[str, Place]) -> dict[str, Patron]:
             p.name,
             p.client,
             assets,
-            tuple(sites),
+            sites,
             p.reinforcements_per_day,
             p.reinforce_unit,
             standby,
             float(p.stake),
         )
     return patrons
+
+
+def _build_sites(ref: str, items: Any, places: Mapping[str, Place]) -> tuple[AirDefenceSite, ...]:
+    """Air-defence sites: a known place, a radius >= 0 and a strength in [0, 1]."""
+    sites = []
+    for j, site in enumerate(items):
+        sref = f"{ref}[{j}]"
+        check_place(sref, site.place, places)
+        _nonneg(f"{sref}.radius_km", site.radius_km)
+        _share(f"{sref}.strength", site.strength)
+        sites.append(AirDefenceSite(site.place, site.radius_km, site.strength))
+    return tuple(sites)
 
 
 def _build_assets(ref: str, items: Any, places: Mapping[str, Place]) -> tuple[AirAsset, ...]:

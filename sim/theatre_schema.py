@@ -63,21 +63,6 @@ class RoadConfig:
 
 
 @dataclass
-class FactionConfig:
-    """A side of the conflict: its supply bases, offensive axes and priorities."""
-
-    name: str = MISSING
-    supply_bases: list[str] = MISSING
-    axes: dict[str, list[str]] = field(default_factory=dict)
-    defend_priority: list[str] = field(default_factory=list)
-    initial_morale: float = MISSING
-    initial_cohesion: float = MISSING
-    source: str = MISSING
-    label: str = ""  # a short label for tables and figures (default: the faction's id)
-    colour: str = ""  # its colour on maps and figures, e.g. "#0072B2" (default: the palette, in order)
-
-
-@dataclass
 class AirAssetConfig:
     """A patron's air asset: drones or jets flying from a base."""
 
@@ -96,6 +81,25 @@ class AirDefenceConfig:
     place: str = MISSING
     radius_km: float = MISSING
     strength: float = MISSING
+
+
+@dataclass
+class FactionConfig:
+    """A side of the conflict: its supply bases, offensive axes and priorities."""
+
+    name: str = MISSING
+    supply_bases: list[str] = MISSING
+    axes: dict[str, list[str]] = field(default_factory=dict)
+    defend_priority: list[str] = field(default_factory=list)
+    initial_morale: float = MISSING
+    initial_cohesion: float = MISSING
+    source: str = MISSING
+    label: str = ""  # a short label for tables and figures (default: the faction's id)
+    colour: str = ""  # its colour on maps and figures, e.g. "#0072B2" (default: the palette, in order)
+    # Its own air arm: aircraft and air-defence sites (the fields of a patron's). They fly and cover for the
+    # faction whatever its patrons choose (a patron's de-escalation or a deal scales the patron's own only).
+    assets: list[AirAssetConfig] = field(default_factory=list)
+    air_defence: list[AirDefenceConfig] = field(default_factory=list)
 
 
 @dataclass

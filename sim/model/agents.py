@@ -23,7 +23,7 @@ from sim.theatre import AirAsset, Faction, Patron, UnitSpec
 if TYPE_CHECKING:
     from sim.model.model import ConflictModel
 
-__all__ = ["FactionAgent", "PatronAgent", "Unit"]
+__all__ = ["AirArm", "FactionAgent", "PatronAgent", "Unit"]
 
 
 class Unit(CellAgent):
@@ -304,6 +304,11 @@ class PatronAgent(mesa.Agent):
         self._ad = [(th.index(s.place), s.radius_km, s.strength) for s in spec.air_defence]
 
     @property
+    def scale(self) -> float:
+        """Its chosen support: x its sorties and reinforcements (``model.support``)."""
+        return self.model.support[self.key]
+
+    @property
     def intervened(self) -> bool:
         """Whether the patron has intervened."""
         return not math.isnan(self.intervened_day)
@@ -341,7 +346,7 @@ class PatronAgent(mesa.Agent):
         unit = self.model.unit_by_key.get(self.spec.reinforce_unit)
         if unit is None or unit.strength <= 0:
             return
-        rate = self.spec.reinforcements_per_day * self.model.support[self.key]
+        rate = self.spec.reinforcements_per_day * self.scale
         rate *= self.model.regroup[self.client]
         arrivals = int(rng.poisson(rate))
         unit.strength += arrivals
@@ -357,7 +362,7 @@ class PatronAgent(mesa.Agent):
                 continue
             if model.theatre.air_km[base, place] > a.range_km:
                 continue
-            out.append((i, a, self.aircraft[i] * a.sortie_rate * model.support[self.key]))
+            out.append((i, a, self.aircraft[i] * a.sortie_rate * self.scale))
         return out
 
     def air_defence_over(self, place: int) -> float:
@@ -368,3 +373,22 @@ class PatronAgent(mesa.Agent):
             if model.control[site] == self.client and model.theatre.air_km[site, place] <= radius:
                 best = max(best, strength)
         return best
+
+
+class AirArm(PatronAgent):
+    """A faction's own air arm (``factions.<id>.assets`` and ``air_defence``).
+
+    Flown as a patron's assets are, but at full strength whatever the patrons choose, with no decision,
+    reinforcements or intervention.
+    """
+
+    def __init__(self, model: ConflictModel, faction: Faction) -> None:
+        """Create the air arm of ``faction`` from theatre data."""
+        spec = Patron(f"{faction.id} air arm", f"{faction.name}: its own air arm", faction.id,
+                      faction.assets, faction.air_defence, 0.0, None)  # fmt: skip
+        super().__init__(model, spec)
+
+    @property
+    def scale(self) -> float:
+        """Always 1: no patron's choice scales a faction's own aircraft."""
+        return 1.0

@@ -30,7 +30,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from sim.config import MechanismsConfig
 from sim.errors import RunTimeout
-from sim.model.agents import FactionAgent, PatronAgent, Unit
+from sim.model.agents import AirArm, FactionAgent, PatronAgent, Unit
 from sim.model.combat import resolve_combat
 from sim.model.contract import empty_outcomes, series_of, switched_on
 from sim.model.mechanisms import Mechanism
@@ -80,10 +80,7 @@ class ConflictModel(mesa.Model):
         self._coastal = {theatre.index(p): km for p, km in theatre.coastal_km.items()}
 
         self.factions = {fid: FactionAgent(self, f) for fid, f in theatre.factions.items()}
-        self.patrons = {pid: PatronAgent(self, p) for pid, p in theatre.patrons.items()}
-        self.patrons_of: dict[str, list[PatronAgent]] = defaultdict(list)
-        for p in self.patrons.values():
-            self.patrons_of[p.client].append(p)
+        self._build_air_powers(theatre)
         self.units_of: dict[str, list[Unit]] = {fid: [] for fid in theatre.factions}
         self.unit_by_key: dict[str, Unit] = {}
         self._units_made: list[Unit] = []  # the units alive in creation order: unit_set's order, as a list
@@ -111,6 +108,17 @@ class ConflictModel(mesa.Model):
         self._update_supply()
         self.series["front_km"][0] = self.front_km()
         self._record(0)
+
+    def _build_air_powers(self, theatre: Theatre) -> None:
+        """The patrons, and the factions' own air arms: each faction's list of them (patrons first)."""
+        self.patrons = {pid: PatronAgent(self, p) for pid, p in theatre.patrons.items()}
+        self.patrons_of: dict[str, list[PatronAgent]] = defaultdict(list)
+        for p in self.patrons.values():
+            self.patrons_of[p.client].append(p)
+        # the factions' own air arms fly and cover beside their patrons' (after them, in faction order)
+        self.air_arms = [AirArm(self, f) for f in theatre.factions.values() if f.assets or f.air_defence]
+        for arm in self.air_arms:
+            self.patrons_of[arm.client].append(arm)
 
     def _shared_state(self) -> None:
         """State that mechanisms set and core processes read (neutral values when no mechanism acts)."""
@@ -231,6 +239,8 @@ class ConflictModel(mesa.Model):
         """Advance one day."""
         for pa in self.patrons.values():  # patron_set.do("step"): the set holds these, in this order
             pa.step()
+        for arm in self.air_arms:  # replace lost aircraft
+            arm.step()
         for f in self.factions.values():  # faction_set.do("plan")
             f.plan()
         units = self._units_made.copy()  # unit_set.shuffle_do("move"): the same order and shuffle

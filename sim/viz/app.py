@@ -121,8 +121,7 @@ def RunView():
         if live.done and not cancel.is_set():
             playing.set(False)
 
-    # not intrusive: a pause takes effect between days, never inside a model's step
-    solara.use_thread(player, dependencies=[playing.value], intrusive_cancel=False)
+    solara.use_thread(player, dependencies=[playing.value], intrusive_cancel=False)  # pauses between days
     with solara.Card("Scenario"):
         with solara.Row():
             solara.Select("Scenario", values=list(names), value=scenario)
