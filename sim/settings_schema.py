@@ -76,6 +76,10 @@ class ExecutorConfig:
     run_timeout_s: float = num(900.0, 0.0, RUN_TIMEOUT_MAX)
 
 
+#: A question's operators (see QuestionConfig).
+QUESTION_OP_NAMES = ("le", "lt", "ge", "gt", "eq", "happened", "not_happened", "true", "quantiles")
+
+
 @dataclass
 class QuestionConfig:
     """A forecast question over the per-run outcomes.
@@ -84,8 +88,9 @@ class QuestionConfig:
     event that never happened, counts as no), ``eq`` (the outcome equals ``value``, a number or a label
     such as a faction holding a place: ``outcome: holder_<place>, op: eq, value: <faction>``),
     ``happened`` (the ``*_day`` outcome is not NaN, and at most ``by_day`` if given: the question's
-    horizon, else the experiment's), ``true`` (a boolean outcome) or ``quantiles`` (a numeric question:
-    the outcome's distribution over the runs where it is defined).
+    horizon, else the experiment's), ``not_happened`` (its opposite: e.g. a ceasefire still unbroken at
+    the horizon), ``true`` (a boolean outcome) or ``quantiles`` (a numeric question: the outcome's
+    distribution over the runs where it is defined).
 
     A question may be added on the command line: ``+questions.q='{text: ..., outcome: ..., op: ...}'``
     (:func:`sim.runner.compose.expand_questions`).
@@ -93,9 +98,9 @@ class QuestionConfig:
 
     text: str = MISSING
     outcome: str = MISSING
-    op: str = choice("happened", ("le", "lt", "ge", "gt", "eq", "happened", "true", "quantiles"))
+    op: str = choice("happened", QUESTION_OP_NAMES)
     value: Any = None  # a number; for op eq also a label (text)
-    by_day: int | None = None  # op happened: the event by this day (<= horizon_days); none = the horizon
+    by_day: int | None = None  # op (not_)happened: the event by this day (<= horizon_days); none: the horizon
     unit: str = ""  # op quantiles: the outcome's unit, for tables and figures
     # Mechanisms (keys of ``mechanisms``) of which at least one must be on for the question to be
     # answerable; otherwise the summary says "not modelled" instead of a probability of 0.

@@ -152,3 +152,13 @@ def test_question_config_errors_name_the_key():
         prepare(compose(["+questions.front_line_km.by_day=10"]))
     with pytest.raises(ConfigError, match=r"questions\.gna_takes_sirte\.value: op 'gt' needs a value"):
         prepare(compose(["questions.gna_takes_sirte.op=gt"]))
+
+
+def test_not_happened_is_the_opposite_of_happened_by_the_same_day():
+    from sim.results.summary import answer
+
+    runs = pd.DataFrame({"x_day": [np.nan, 5.0, 50.0]})
+    assert list(answer(runs, {"outcome": "x_day", "op": "not_happened"})) == [True, False, False]
+    by_10 = {"outcome": "x_day", "op": "not_happened", "by_day": 10}
+    assert list(answer(runs, by_10)) == [True, False, True]
+    assert list(answer(runs, {**by_10, "op": "happened"})) == [False, True, False]

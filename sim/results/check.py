@@ -20,7 +20,8 @@ from sim.results import ResultsError
 
 __all__ = ["check_config", "check_consistent", "check_summary", "read_parquet"]
 
-QUESTION_OPS = ("le", "lt", "ge", "gt", "eq", "happened", "true", "quantiles")  # as QuestionConfig.op
+#: as QuestionConfig.op
+QUESTION_OPS = ("le", "lt", "ge", "gt", "eq", "happened", "not_happened", "true", "quantiles")
 
 
 def _fail(message: str) -> NoReturn:

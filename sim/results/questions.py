@@ -14,8 +14,8 @@ __all__ = ["OP_KINDS", "check_questions", "question_problem"]
 #: The kind of outcome each question operator reads: numbers (``*_day`` outcomes are numbers, NaN when the
 #: event never happened), flags (true/false) or labels (strings, e.g. the faction holding a place).
 #: ``eq`` reads any kind (a number, or a label such as the faction holding a place).
-OP_KINDS = {"happened": "number", "true": "flag", "le": "number", "lt": "number", "ge": "number",
-            "gt": "number", "quantiles": "number"}  # fmt: skip
+OP_KINDS = {"happened": "number", "not_happened": "number", "true": "flag", "le": "number", "lt": "number",
+            "ge": "number", "gt": "number", "quantiles": "number"}  # fmt: skip
 
 
 def question_problem(op: str, value: Any, by_day: Any, horizon: int) -> tuple[str, str] | None:
@@ -34,8 +34,8 @@ def question_problem(op: str, value: Any, by_day: Any, horizon: int) -> tuple[st
     if op == "eq" and not (number or isinstance(value, str)):
         return "value", f"got {show(value)}; allowed: a number or a label (op 'eq')"
     if by_day is not None:
-        if op != "happened":
-            return "by_day", f"only for op 'happened' (use op le with value for {op!r})"
+        if op not in ("happened", "not_happened"):
+            return "by_day", f"only for op 'happened' or 'not_happened' (use op le with value for {op!r})"
         if not isinstance(by_day, int) or isinstance(by_day, bool) or not 0 <= by_day <= horizon:
             return "by_day", f"got {show(by_day)}; allowed: a whole day in [0, {horizon}] (the horizon)"
     return None

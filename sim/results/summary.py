@@ -70,9 +70,10 @@ def answer(runs: pd.DataFrame, question: Mapping[str, Any]) -> pd.Series:
     """Per-run yes/no answer of a question (``QuestionConfig`` fields) over the ok runs."""
     x = runs[question["outcome"]]
     op, value = question["op"], question.get("value")
-    if op == "happened":
+    if op in ("happened", "not_happened"):
         by_day = question.get("by_day")
-        return x.notna() if by_day is None else (x.astype(float) <= by_day).fillna(False)
+        happened = x.notna() if by_day is None else (x.astype(float) <= by_day).fillna(False)
+        return happened if op == "happened" else ~happened
     if op == "true":
         return x.fillna(False).astype(bool)
     if op == "quantiles":
