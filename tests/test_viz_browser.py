@@ -94,7 +94,7 @@ def test_play_a_run_and_browse_a_finished_one_in_the_browser(page):
 
     page.get_by_role("button", name="Build the run").wait_for()
     page.get_by_role("button", name="Scenario").click()  # a Vuetify select
-    page.get_by_role("option", name="combined").click()
+    page.get_by_role("option", name="combined", exact=True).click()
     page.get_by_label("Horizon (days)").fill("30")
     page.get_by_text("Parameters: value, allowed range, meaning and source").click()
     page.get_by_role("button", name="Group").click()

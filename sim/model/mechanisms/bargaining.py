@@ -140,15 +140,14 @@ class PatronBargaining(Mechanism):
 
     @classmethod
     def declare_outcomes(cls, params, theatre) -> tuple[Outcome, ...]:
-        """First deal and first clash (contract), first breakdown of a deal, first tacit understanding."""
-        x = name_part(params.prefix, "patrons")
+        """Deal and clash (contract); a breakdown, a tacit understanding, a deal held at the horizon."""
+        x, extra = name_part(params.prefix, "patrons"), {"contract": False}
         return (
             Outcome(f"{x}_deal_day", "day", unit="day", label="Patrons' deal struck"),
             Outcome(f"{x}_clash_day", "day", unit="day", label="Patrons' forces clashed"),
-            Outcome(f"{x}_deal_broken_day", "day", unit="day", label="Patrons' deal broken", contract=False),
-            Outcome(
-                f"{x}_tacit_day", "day", unit="day", label="Patrons' tacit understanding", contract=False
-            ),
+            Outcome(f"{x}_deal_broken_day", "day", unit="day", label="Patrons' deal broken", **extra),
+            Outcome(f"{x}_tacit_day", "day", unit="day", label="Patrons' tacit understanding", **extra),
+            Outcome(f"{x}_deal_held", "flag", off=False, label="Patrons' deal held at the horizon", **extra),
         )
 
     @classmethod
@@ -394,6 +393,7 @@ class PatronBargaining(Mechanism):
             f"{x}_clash_day": self.clash_day,
             f"{x}_deal_broken_day": self.deal_broken_day,
             f"{x}_tacit_day": self.tacit_day,
+            f"{x}_deal_held": bool(self.in_force),
         }
 
 
