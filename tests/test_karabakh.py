@@ -66,3 +66,23 @@ def test_story_score_forecast_and_late_questions_work_on_it(combined, tmp_path, 
     code, out, err = command(report, [combined, "--questions", asked], capsys)
     assert code == 0, err
     assert "stepanakert_holds" in json.loads((combined / "summary.json").read_text())["questions"]
+
+
+def test_the_theatres_assumptions_are_drawn_and_reach_the_runs():
+    """uncertain=karabakh2020 draws the order of battle, the drones, the stakes and the mountain roads."""
+    from sim.runner.compose import compose
+    from sim.runner.experiment import prepare
+    from sim.runner.runs import plan, task_setup
+
+    exp = prepare(compose(["scenario=karabakh_combined", "uncertain=karabakh2020", "mc.runs=4"]))
+    keys = set(exp.parameter_keys)
+    assert {"theatre.roads.16.speed", "theatre.factions.AZERBAIJAN.assets.0.count",
+            "theatre.units.aze_south.strength", "mechanisms.ceasefire.pretext_prob"} <= keys  # fmt: skip
+    task = plan(exp)[0]
+    _, theatre = task_setup(exp, task)
+    road = theatre.roads[16]
+    assert (road.a, road.b) == ("hadrut", "shusha") and road.speed == pytest.approx(
+        task.values["theatre.roads.16.speed"]
+    )
+    assert theatre.units["aze_south"].strength == round(task.values["theatre.units.aze_south.strength"])
+    assert exp.theatre.roads[16].speed == 0.6  # the experiment's own theatre is untouched

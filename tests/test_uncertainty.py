@@ -222,3 +222,19 @@ def test_apply_values_rejects_out_of_range_and_unknown_keys(config):
         apply_values(config, {"mechanisms.combat.nope": 1.0})
     with pytest.raises(ConfigError, match=r"^mechanisms\.combat\.law: got 1; expected a str"):
         apply_values(config, {"mechanisms.combat.law": 1})
+
+
+def test_a_list_item_is_named_by_its_index_and_set_in_a_copy():
+    from sim.runner.compose import compose
+    from sim.runner.experiment import prepare
+    from sim.runner.uncertainty import apply_values
+
+    config = prepare(compose(["scenario=baseline"])).config
+    new = apply_values(config, {"theatre.roads.1.km": 99.0})
+    assert new.theatre.roads[1].km == 99.0 and config.theatre.roads[1].km != 99.0
+    assert new.theatre.roads[0] is config.theatre.roads[0]  # the rest is shared
+    n = len(config.theatre.roads)
+    with pytest.raises(
+        ConfigError, match=rf"theatre.roads.{n}.km: '{n}' is not an index of the list; allowed: 0 to {n - 1}"
+    ):
+        apply_values(config, {f"theatre.roads.{n}.km": 1.0})

@@ -264,6 +264,12 @@ def _target(config: Any, key: str, what: str) -> tuple[str, Mapping[str, Any]]:
                 raise ConfigError(f"{what}{key}: unknown key {part!r}; allowed: {', '.join(map(str, obj))}")
             obj = obj[part]
             kind, meta = _KINDS.get(type(obj)), {}
+        elif isinstance(obj, list | tuple):  # an item of a list (a theatre's roads): its index
+            if not (part.isdigit() and int(part) < len(obj)):
+                last = len(obj) - 1
+                raise ConfigError(f"{what}{key}: {part!r} is not an index of the list; allowed: 0 to {last}")
+            obj = obj[int(part)]
+            kind, meta = _KINDS.get(type(obj)), {}
         else:
             raise ConfigError(f"{what}{key}: {part!r} is below a value, not a config node")
     if kind is None or dataclasses.is_dataclass(obj) or isinstance(obj, dict | list):
@@ -338,6 +344,9 @@ def _coerce(key: str, kind: str, value: Any) -> Any:
 
 def _set(obj: Any, parts: list[str], value: Any) -> Any:
     head, rest = parts[0], parts[1:]
+    if isinstance(obj, list | tuple):
+        i = int(head)
+        return type(obj)([*obj[:i], _set(obj[i], rest, value) if rest else value, *obj[i + 1 :]])
     child = getattr(obj, head) if dataclasses.is_dataclass(obj) else obj[head]
     new = _set(child, rest, value) if rest else value
     if dataclasses.is_dataclass(obj):
@@ -348,7 +357,8 @@ def _set(obj: Any, parts: list[str], value: Any) -> Any:
 def apply_values(config: Config, values: Mapping[str, Any]) -> Config:
     """A new config with each dotted key set to its value; ``config`` is not changed.
 
-    Nodes along each path are copied (``dataclasses.replace``, or a new dict for dict nodes); subtrees off
+    Nodes along each path are copied (``dataclasses.replace``, a new dict or list; a list item is named by
+    its index, e.g. ``theatre.roads.17.speed``); subtrees off
     the paths are shared with ``config``. Integer fields get ``int(round(v))``. Each value set is checked
     against its field's bounds; the rest of ``config`` is taken as valid (as :func:`sim.runner.experiment.
     prepare` leaves it): a whole-tree check per run cost more than some runs' model.
