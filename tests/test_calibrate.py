@@ -338,7 +338,10 @@ def test_an_experiment_without_uncertain_parameters_is_refused(tmp_path, capsys)
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (["uncertain=nope"], "error: uncertain: unknown option 'nope'; allowed: decisions, june2020, none"),
+        (
+            ["uncertain=nope"],
+            "error: uncertain: unknown option 'nope'; allowed: decisions, june2020, karabakh2020, none",
+        ),
         (["mc.runs=5"], "error: the prior has no uncertain parameters to calibrate; add uncertain=<group>"),
         (
             ["uncertain=june2020", "mc.design=sobol"],
