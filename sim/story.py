@@ -28,7 +28,7 @@ from sim.inputs import output_folder, writing
 from sim.limits import clip, print_lines
 from sim.results import atomic_write, load_experiment
 
-__all__ = ["TURNING_POINTS", "main", "replay"]
+__all__ = ["TURNING_POINTS", "date_of", "main", "replay"]
 
 #: Kinds of event that make a day worth a map, besides captures.
 TURNING_POINTS = ("ceasefire_accepted", "ceasefire_broken", "intervention", "deal", "deal_broken",
@@ -93,11 +93,15 @@ def _same(a: Any, b: Any) -> bool:
         return a == b
 
 
+def date_of(start_date: str, day: int) -> str:
+    """The calendar date (ISO) of model day ``day`` of a theatre starting on ``start_date``."""
+    return (pd.Timestamp(start_date) + pd.Timedelta(days=int(day))).date().isoformat()
+
+
 def events_frame(model: Any) -> pd.DataFrame:
     """The run's events (day, date, actor, kind, place, detail), in order."""
     df = pd.DataFrame(model.events, columns=["day", "actor", "kind", "place", "detail"])
-    start = pd.Timestamp(model.theatre.start_date)
-    df.insert(1, "date", [(start + pd.Timedelta(days=int(d))).date().isoformat() for d in df["day"]])
+    df.insert(1, "date", [date_of(model.theatre.start_date, d) for d in df["day"]])
     return df
 
 
@@ -156,18 +160,17 @@ def _strip(res, model, control, events: pd.DataFrame, days: list[int], path: Pat
 
     from sim.analysis.report_tables import faction_colours, geography
     from sim.figures import save_png
-    from sim.plots import plot_map
+    from sim.plots import one_run_shares, plot_map
 
     places, roads = geography(res)
     factions = faction_colours(res)
     images = []
     for d in days:
-        shares = pd.DataFrame({f: [1.0 if c == f else 0.0 for c in control[d]] for f in factions},
-                              index=model.theatre.place_ids)  # fmt: skip
+        shares = one_run_shares(control[d], model.theatre.place_ids, factions)
         key = (events["kind"] == "capture") | events["kind"].isin(TURNING_POINTS)
         today = events[(events["day"] == d) & key]
         what = "; ".join(f"{k} {p}".strip() for k, p in zip(today["kind"], today["place"], strict=True))
-        date = (pd.Timestamp(model.theatre.start_date) + pd.Timedelta(days=d)).date()
+        date = date_of(model.theatre.start_date, d)
         title_d = clip(f"Day {d} ({date}): {what or 'control'}", 90)
         fig, _ = plot_map(places, roads, shares, factions=factions, title=title_d, one_run=True)
         buf = io.BytesIO()

@@ -24,7 +24,7 @@ names and texts are cut. The figures' pixel size therefore has a fixed bound wha
 from sim.plots.as_of import plot_as_of
 from sim.plots.drivers import plot_prim, plot_sensitivity
 from sim.plots.forest import plot_forest
-from sim.plots.map import load_outlines, plot_map
+from sim.plots.map import load_outlines, one_run_shares, plot_map
 from sim.plots.outcomes import plot_distribution, plot_fans
 from sim.plots.patterns import plot_patterns
 from sim.plots.style import FACTION_COLOURS, OKABE_ITO, faction_colours, scenario_colours
@@ -35,6 +35,7 @@ __all__ = [
     "OKABE_ITO",
     "faction_colours",
     "load_outlines",
+    "one_run_shares",
     "plot_as_of",
     "plot_calibration",
     "plot_distribution",

@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.limits import MAX_ROWS, clip
 from sim.plots.style import BORDER, GREY, LAND, SEA, _footnote, _n, _titled, faction_colours
 
-__all__ = ["load_outlines", "plot_map"]
+__all__ = ["load_outlines", "one_run_shares", "plot_map"]
 
 CITY_POPULATION = 50_000  # places at least this large (or of a kind naming a city) are drawn as cities
 
@@ -42,6 +42,12 @@ def load_outlines() -> dict[str, Any]:
     """
     text = resources.files("sim").joinpath("data", "outlines.json").read_text(encoding="utf-8")
     return json.loads(text)
+
+
+def one_run_shares(holders, place_ids, factions) -> pd.DataFrame:
+    """One run's control on one day as :func:`plot_map`'s ``shares``: 1 where the faction holds the place."""
+    held = np.asarray(list(holders), dtype=object)
+    return pd.DataFrame({f: (held == f).astype(float) for f in factions}, index=list(place_ids))
 
 
 def plot_map(

@@ -20,6 +20,7 @@ from sim.viz.live import ViewerError, places_frame
 __all__ = ["FinishedExperiment", "recent_experiments"]
 
 RECENT = 20  # folders offered in the viewer's list
+REPLAYS_KEPT = 4  # replayed runs kept for their maps (the oldest is dropped first)
 
 
 def recent_experiments(*roots: str | os.PathLike, limit: int = RECENT) -> list[str]:
@@ -115,7 +116,9 @@ class FinishedExperiment:
 
     def date(self, day: int) -> str:
         """The calendar date of ``day``."""
-        return (pd.Timestamp(self.start_date) + pd.Timedelta(days=int(day))).date().isoformat()
+        from sim.story import date_of
+
+        return date_of(self.start_date, day)
 
     @property
     def horizon(self) -> int:
@@ -123,7 +126,7 @@ class FinishedExperiment:
         return int(self.results.summary.get("experiment", {}).get("horizon_days", 0))
 
     def replay(self, run_id: int) -> tuple[Any, dict[int, list[str]], bool]:
-        """Run ``run_id`` again (kept for the next call): the model, control on each day, and a match flag.
+        """Run ``run_id`` again (the last few are kept): the model, control on each day, and a match flag.
 
         Raises:
             ViewerError: no such run, or a failed run.
@@ -135,6 +138,8 @@ class FinishedExperiment:
                 self._replays[run_id] = replay(self.results, int(run_id))
             except UserError as exc:
                 raise ViewerError(str(exc)) from None
+            while len(self._replays) > REPLAYS_KEPT:  # each holds a whole model: memory stays flat
+                self._replays.pop(next(iter(self._replays)))
         return self._replays[run_id]
 
     def control(self, run_id: int, day: int) -> pd.DataFrame:

@@ -20,11 +20,10 @@ def control_map(theatre: Any, control: pd.DataFrame, colours: Mapping[str, str |
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.plots import plot_map
-    from sim.viz.live import control_shares
+    from sim.plots import one_run_shares, plot_map
 
     factions = list(colours) or sorted(set(control["holder"]))
-    shares = control_shares(control["holder"], control.index, factions)
+    shares = one_run_shares(control["holder"], control.index, factions)
     roads = [(r.a, r.b) for r in theatre.roads]
     places = control.drop(columns="holder")
     fig, _ = plot_map(places, roads, shares, factions=dict(colours), title=title, one_run=True)

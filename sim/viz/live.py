@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
@@ -21,7 +20,6 @@ __all__ = [
     "LiveRun",
     "Snapshot",
     "ViewerError",
-    "control_shares",
     "parameter_table",
     "places_frame",
     "prepared",
@@ -119,8 +117,9 @@ class LiveRun:
     @property
     def date(self) -> str:
         """The calendar date of :attr:`day`."""
-        start = pd.Timestamp(self.model.theatre.start_date)
-        return (start + pd.Timedelta(days=self.day)).date().isoformat()
+        from sim.story import date_of
+
+        return date_of(self.model.theatre.start_date, self.day)
 
     def step(self, days: int = 1) -> int:
         """Advance ``days`` days (fewer at the horizon); returns the days stepped."""
@@ -178,12 +177,6 @@ def places_frame(theatre: Any) -> pd.DataFrame:
         for pid, p in theatre.places.items()
     }
     return pd.DataFrame.from_dict(rows, orient="index").loc[list(theatre.place_ids)]
-
-
-def control_shares(holders: Sequence[str], place_ids: Sequence[str], factions: Sequence[str]) -> pd.DataFrame:
-    """One run's control as the map's shares (1 where the faction holds the place, else 0)."""
-    held = np.asarray(list(holders), dtype=object)
-    return pd.DataFrame({f: (held == f).astype(float) for f in factions}, index=list(place_ids))
 
 
 def parameter_table(scenario: str) -> pd.DataFrame:
