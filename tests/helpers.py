@@ -1,6 +1,7 @@
 """Helpers shared by the tests."""
 
 import dataclasses
+import re
 import time
 
 from sim.config import MechanismsConfig
@@ -47,3 +48,24 @@ def wait_for(condition, seconds: float, what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
         time.sleep(0.05)
+
+
+def check_claim_ids(claims: list, ids: list[str], path: str) -> None:
+    """A claims file holds claims, and no id twice."""
+    assert claims, f"{path} has no claims"
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicates, f"duplicate claim ids: {duplicates}"
+
+
+def check_claim_shape(claim: dict, required: set[str], optional: set[str], texts: tuple[str, ...]) -> None:
+    """A claim's keys (the required ones, no unknown one), a snake_case id, its texts, and ``sets`` paths."""
+    keys = set(claim)
+    assert required <= keys, f"missing keys: {sorted(required - keys)}"
+    unknown = keys - required - optional
+    assert not unknown, f"unknown keys: {sorted(unknown)}"
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", claim["id"]), "id must be snake_case"
+    for key in texts:
+        value = claim[key]
+        assert isinstance(value, str) and value.strip(), f"{key} must be a non-empty string"
+    assert isinstance(claim["sets"], list), "sets must be a list"
+    assert all(isinstance(s, str) and s for s in claim["sets"]), "sets must hold dotted paths"

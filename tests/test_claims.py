@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import check_claim_ids, check_claim_shape
 from omegaconf import DictConfig, OmegaConf
 
 from sim.runner.compose import compose
@@ -51,23 +52,12 @@ def cfg() -> DictConfig:
 
 
 def test_claims_file_nonempty_and_ids_unique():
-    assert CLAIMS, "seeds/claims.yaml has no claims"
-    duplicates = sorted({i for i in IDS if IDS.count(i) > 1})
-    assert not duplicates, f"duplicate claim ids: {duplicates}"
+    check_claim_ids(CLAIMS, IDS, "seeds/claims.yaml")
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
 def test_claim_shape(claim: dict):
-    keys = set(claim)
-    assert REQUIRED_KEYS <= keys, f"missing keys: {sorted(REQUIRED_KEYS - keys)}"
-    unknown = keys - REQUIRED_KEYS - OPTIONAL_KEYS
-    assert not unknown, f"unknown keys: {sorted(unknown)}"
-    assert re.fullmatch(r"[a-z][a-z0-9_]*", claim["id"]), "id must be snake_case"
-    for key in ("claim", "sentence", "use"):
-        value = claim[key]
-        assert isinstance(value, str) and value.strip(), f"{key} must be a non-empty string"
-    assert isinstance(claim["sets"], list), "sets must be a list"
-    assert all(isinstance(s, str) and s for s in claim["sets"]), "sets must hold dotted paths"
+    check_claim_shape(claim, REQUIRED_KEYS, OPTIONAL_KEYS, ("claim", "sentence", "use"))
     status = _status(claim)
     assert status in STATUSES, f"status {status!r} not in {sorted(STATUSES)}"
     if status == "used":

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import check_claim_ids, check_claim_shape
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -107,24 +108,13 @@ def test_file_header_matches_the_theatre(cfg: DictConfig):
 
 
 def test_claims_file_nonempty_and_ids_unique():
-    assert CLAIMS, "seeds/claims_karabakh2020.yaml has no claims"
-    duplicates = sorted({i for i in IDS if IDS.count(i) > 1})
-    assert not duplicates, f"duplicate claim ids: {duplicates}"
+    check_claim_ids(CLAIMS, IDS, "seeds/claims_karabakh2020.yaml")
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=IDS)
 def test_claim_shape(claim: dict):
-    keys = set(claim)
-    assert REQUIRED_KEYS <= keys, f"missing keys: {sorted(REQUIRED_KEYS - keys)}"
-    unknown = keys - REQUIRED_KEYS - OPTIONAL_KEYS
-    assert not unknown, f"unknown keys: {sorted(unknown)}"
-    assert re.fullmatch(r"[a-z][a-z0-9_]*", claim["id"]), "id must be snake_case"
-    for key in ("claim", "use"):
-        value = claim[key]
-        assert isinstance(value, str) and value.strip(), f"{key} must be a non-empty string"
+    check_claim_shape(claim, REQUIRED_KEYS, OPTIONAL_KEYS, ("claim", "use"))
     assert isinstance(claim["source"], dict), "source must be a mapping"
-    assert isinstance(claim["sets"], list), "sets must be a list"
-    assert all(isinstance(s, str) and s for s in claim["sets"]), "sets must hold dotted paths"
     assert claim["status"] in STATUSES, f"status {claim['status']!r} not in {sorted(STATUSES)}"
     if claim["status"] == "context":
         assert claim["sets"] == [], "a context claim sets nothing"
